@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# ksrv: `make` builds ksrv.ko for KDIR and the user-space tools.
+#   make KDIR=/lib/modules/<release>/build   build for another kernel
+#   make check [QUICK=1] [KERNELS="6.1 6.12"] the test suite, in QEMU guests
+#   make lint                                 W=1, sparse and checkpatch, both kernels
+#   make run                                  ksrv in a VM, ports forwarded to the host
+#   make bench                                echo benchmark in a VM
+
+# The running kernel's build tree if there is one, else the newest Debian
+# headers installed.
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+	$(lastword $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V)))
+# The release the module's vermagic names, which is what `uname -r` says.
+KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+# Objects of different kernels must not mix: each gets its own copy of the
+# sources under build/<release>/.
+BUILD = build/$(KREL)
+
+SOURCES := Kbuild $(shell find src include -name '*.[ch]')
+
+.PHONY: all module userspace check lint run bench unit fuzz clean
+
+all: module userspace
+
+module:
+	@test -n "$(KREL)" || { echo "no kernel build tree at KDIR=$(KDIR)" >&2; exit 1; }
+	@mkdir -p $(BUILD)
+	@cp -a -u --parents $(SOURCES) $(BUILD)/
+	$(MAKE) -C $(KDIR) M=$(abspath $(BUILD)) modules
+	@ln -sf $(BUILD)/ksrv.ko ksrv.ko
+
+userspace:
+	$(MAKE) -C userspace
+
+check:
+	@tests/check.sh
+
+lint:
+	@tests/lint.sh
+
+run:
+	@tests/vm/run-interactive.sh
+
+bench:
+	@tests/bench/echo-bench.sh
+
+unit:
+	$(MAKE) -C tests/unit
+
+fuzz:
+	@tests/fuzz/run.sh
+
+clean:
+	rm -rf build ksrv.ko
+	-$(MAKE) -C userspace clean

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ksrv plug-in API: what a protocol handler sees of the server core.
+ *
+ * A protocol describes itself with a const struct ksrv_proto_ops and
+ * registers it once at module init. The core owns listening, accepting,
+ * connection lifetime, idle time-outs, limits and statistics; a protocol
+ * only reacts to events on one connection at a time. All callbacks of one
+ * connection are serialised: they never run concurrently with each other,
+ * and they run in process context, so they may sleep (but should not block
+ * on the network: every ksrv_conn_* I/O helper is non-blocking).
+ */
+#ifndef _KSRV_H
+#define _KSRV_H
+
+#include <linux/types.h>
+
+struct ksrv_conn;
+struct socket;
+struct msghdr;
+
+/**
+ * struct ksrv_proto_ops - a protocol plug-in
+ * @name: protocol name as used in the ``services=`` parameter (``"echo"``).
+ * @enabled: points at the plug-in's ``<name>_enable`` parameter; a service
+ *	whose protocol is disabled is skipped at load. May be NULL.
+ * @priv_size: bytes of per-connection private state, zeroed at accept and
+ *	returned by ksrv_conn_priv().
+ * @open: called once for a new connection before any other callback.
+ *	Return 0 to accept it, or a negative errno to close it at once.
+ *	May be NULL.
+ * @data_ready: the peer sent data or closed its side. Read with
+ *	ksrv_conn_recv() until it returns -EAGAIN. Return 0 to keep the
+ *	connection, or a negative errno (or %KSRV_CLOSE) to close it.
+ * @write_space: send buffer space became available after a send
+ *	returned -EAGAIN or was partial. Same return convention. May be NULL,
+ *	in which case @data_ready is called instead.
+ * @timeout: the connection was idle longer than its time-out and is about
+ *	to be closed; a last chance to send a short message (HTTP 408).
+ *	May be NULL.
+ * @release: the connection is gone and no callback will run again; free
+ *	what the private state points to. Runs exactly once for every
+ *	connection whose @open succeeded. May be NULL.
+ */
+struct ksrv_proto_ops {
+	const char *name;
+	const bool *enabled;
+	size_t priv_size;
+	int (*open)(struct ksrv_conn *conn);
+	int (*data_ready)(struct ksrv_conn *conn);
+	int (*write_space)(struct ksrv_conn *conn);
+	void (*timeout)(struct ksrv_conn *conn);
+	void (*release)(struct ksrv_conn *conn);
+};
+
+/* A callback returns this to ask for an orderly close: it is not an error. */
+#define KSRV_CLOSE	(-ESHUTDOWN)
+
+int ksrv_proto_register(const struct ksrv_proto_ops *ops);
+void ksrv_proto_unregister(const struct ksrv_proto_ops *ops);
+
+void *ksrv_conn_priv(struct ksrv_conn *conn);
+struct socket *ksrv_conn_socket(struct ksrv_conn *conn);
+int ksrv_conn_recv(struct ksrv_conn *conn, void *buf, size_t len);
+int ksrv_conn_send(struct ksrv_conn *conn, const void *buf, size_t len,
+		   bool more);
+int ksrv_conn_sendmsg(struct ksrv_conn *conn, struct msghdr *msg, size_t len);
+void ksrv_conn_requeue(struct ksrv_conn *conn);
+void ksrv_conn_set_timeout(struct ksrv_conn *conn, unsigned int secs);
+unsigned int ksrv_idle_timeout(void);
+
+#endif /* _KSRV_H */

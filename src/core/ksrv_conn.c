@@ -1,0 +1,569 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Connections: creation at accept, event dispatch, close and free.
+ *
+ * Lifetime. A connection is born with two references: the registry's
+ * (dropped by ksrv_conn_close()) and the creator's. Every queued work item
+ * owns one more, taken by whoever queued it. Socket callbacks find the
+ * connection through sk_user_data under sk_callback_lock; close clears
+ * sk_user_data under the write side of that lock before it drops the
+ * registry reference, so a callback can never see a connection whose last
+ * reference is gone. The final put only queues free_work: the socket is
+ * released and the memory freed in process context, by the workqueue that
+ * module exit drains.
+ *
+ * Serialisation. All protocol callbacks of a connection run from its one
+ * work item (or its one thread), never concurrently with each other.
+ */
+#include <linux/kthread.h>
+#include <linux/net.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/tcp.h>
+#include <linux/wait.h>
+#include <net/sock.h>
+
+#include "ksrv_core.h"
+#include "ksrv_conn.h"
+#include "ksrv_compat.h"
+
+/* Connections allocated and not yet freed, over all services: what
+ * max_connections limits and what module exit waits for.
+ */
+static atomic_t nr_conns = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(nr_conns_wait);
+
+static void ksrv_conn_free(struct work_struct *work)
+{
+	struct ksrv_conn *conn = container_of(work, struct ksrv_conn,
+					      free_work);
+	struct ksrv_service *svc = conn->svc;
+
+	/* In thread dispatch the thread dropped its reference on its way
+	 * out; kthread_stop() waits until it has left ksrv's code entirely.
+	 */
+	if (conn->task) {
+		kthread_stop(conn->task);
+		put_task_struct(conn->task);
+	}
+	if (svc->ops->release)
+		svc->ops->release(conn);
+	sock_release(conn->sock);
+	pr_debug("conn %p destroyed\n", conn);
+	kmem_cache_free(svc->cache, conn);
+	if (atomic_dec_and_test(&nr_conns))
+		wake_up(&nr_conns_wait);
+}
+
+static void ksrv_conn_release(struct kref *ref)
+{
+	struct ksrv_conn *conn = container_of(ref, struct ksrv_conn, ref);
+
+	queue_work(ksrv_wq, &conn->free_work);
+}
+
+void ksrv_conn_put(struct ksrv_conn *conn)
+{
+	kref_put(&conn->ref, ksrv_conn_release);
+}
+
+/* Schedules the connection's handler; safe from softirq context. */
+static void ksrv_conn_kick(struct ksrv_conn *conn, int event)
+{
+	set_bit(event, &conn->events);
+	if (conn->task) {
+		wake_up_process(conn->task);
+		return;
+	}
+	kref_get(&conn->ref);
+	/* If the work is already pending, that pending run owns a reference
+	 * and will see the event bit: ours is never the last one here.
+	 */
+	if (!queue_work(ksrv_wq, &conn->work))
+		ksrv_conn_put(conn);
+}
+
+/* Callers hold sk_callback_lock for reading. */
+static struct ksrv_conn *sk_conn(struct sock *sk)
+{
+	return rcu_dereference_protected(__sk_user_data(sk),
+					 lockdep_is_held(&sk->sk_callback_lock));
+}
+
+static void ksrv_conn_sk_data_ready(struct sock *sk)
+{
+	struct ksrv_conn *conn;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	conn = sk_conn(sk);
+	if (conn)
+		ksrv_conn_kick(conn, KSRV_EV_READ);
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void ksrv_conn_sk_write_space(struct sock *sk)
+{
+	struct ksrv_conn *conn;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	conn = sk_conn(sk);
+	/* TCP calls this for every ACK that frees space while SOCK_NOSPACE
+	 * is set; wake the handler only once there is room worth using.
+	 */
+	if (conn && sk_stream_is_writeable(sk)) {
+		clear_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		ksrv_conn_kick(conn, KSRV_EV_WRITE);
+	}
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+/* A reset or FIN: let the handler see the error or EOF through recv. */
+static void ksrv_conn_sk_state_change(struct sock *sk)
+{
+	struct ksrv_conn *conn;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	conn = sk_conn(sk);
+	if (conn && sk->sk_state != TCP_ESTABLISHED)
+		ksrv_conn_kick(conn, KSRV_EV_READ);
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void ksrv_conn_attach(struct ksrv_conn *conn)
+{
+	struct sock *sk = conn->sock->sk;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	conn->saved_data_ready = sk->sk_data_ready;
+	conn->saved_write_space = sk->sk_write_space;
+	conn->saved_state_change = sk->sk_state_change;
+	rcu_assign_sk_user_data(sk, conn);
+	sk->sk_data_ready = ksrv_conn_sk_data_ready;
+	sk->sk_write_space = ksrv_conn_sk_write_space;
+	sk->sk_state_change = ksrv_conn_sk_state_change;
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void ksrv_conn_detach(struct ksrv_conn *conn)
+{
+	struct sock *sk = conn->sock->sk;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	rcu_assign_sk_user_data(sk, NULL);
+	sk->sk_data_ready = conn->saved_data_ready;
+	sk->sk_write_space = conn->saved_write_space;
+	sk->sk_state_change = conn->saved_state_change;
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
+/**
+ * ksrv_conn_close() - take a connection out of service
+ * @conn: the connection; the caller holds a reference
+ *
+ * Idempotent and callable from any process context, concurrently with the
+ * connection's handler: the handler's own reference keeps the socket and
+ * private state alive until it returns, and ops->release runs only after
+ * the last reference is gone.
+ */
+void ksrv_conn_close(struct ksrv_conn *conn)
+{
+	struct ksrv_service *svc = conn->svc;
+
+	if (!test_and_clear_bit(KSRV_CONN_CONNECTED, &conn->flags))
+		return;
+	ksrv_conn_detach(conn);
+	kernel_sock_shutdown(conn->sock, SHUT_RDWR);
+	spin_lock(&svc->lock);
+	list_del_init(&conn->node);
+	spin_unlock(&svc->lock);
+	ksrv_count(svc, closed, 1);
+	if (conn->task)
+		wake_up_process(conn->task);
+	pr_debug("conn %p closed\n", conn);
+	ksrv_conn_put(conn);
+}
+
+static int ksrv_conn_dispatch(struct ksrv_conn *conn)
+{
+	const struct ksrv_proto_ops *ops = conn->svc->ops;
+	int err = 0;
+
+	if (test_and_clear_bit(KSRV_EV_TIMEOUT, &conn->events)) {
+		if (ops->timeout)
+			ops->timeout(conn);
+		ksrv_count(conn->svc, timed_out, 1);
+		return -ETIMEDOUT;
+	}
+	if (test_and_clear_bit(KSRV_EV_WRITE, &conn->events)) {
+		clear_bit(KSRV_EV_READ, &conn->events);
+		err = ops->write_space ? ops->write_space(conn) :
+					 ops->data_ready(conn);
+	}
+	if (!err && test_and_clear_bit(KSRV_EV_READ, &conn->events))
+		err = ops->data_ready(conn);
+	return err;
+}
+
+static void ksrv_conn_handle(struct ksrv_conn *conn)
+{
+	if (!test_bit(KSRV_CONN_CONNECTED, &conn->flags))
+		return;
+	if (ksrv_conn_dispatch(conn))
+		ksrv_conn_close(conn);
+}
+
+static void ksrv_conn_work(struct work_struct *work)
+{
+	struct ksrv_conn *conn = container_of(work, struct ksrv_conn, work);
+
+	ksrv_conn_handle(conn);
+	ksrv_conn_put(conn);
+}
+
+/* Thread dispatch: the same handler, run by a thread that sleeps between
+ * events. The thread holds a reference until the connection is closed.
+ */
+static int ksrv_conn_thread(void *arg)
+{
+	struct ksrv_conn *conn = arg;
+
+	for (;;) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (!test_bit(KSRV_CONN_CONNECTED, &conn->flags))
+			break;
+		if (!READ_ONCE(conn->events)) {
+			schedule();
+			continue;
+		}
+		__set_current_state(TASK_RUNNING);
+		ksrv_conn_handle(conn);
+		cond_resched();
+	}
+	__set_current_state(TASK_RUNNING);
+	ksrv_conn_put(conn);
+	return 0;
+}
+
+static int ksrv_conn_start_thread(struct ksrv_conn *conn)
+{
+	struct task_struct *task;
+
+	task = kthread_create(ksrv_conn_thread, conn, "ksrv/%s:%u",
+			      conn->svc->ops->name, conn->svc->port);
+	if (IS_ERR(task))
+		return PTR_ERR(task);
+	get_task_struct(task);
+	kref_get(&conn->ref);
+	conn->task = task;
+	return 0;
+}
+
+static struct ksrv_conn *ksrv_conn_alloc(struct ksrv_service *svc,
+					 struct socket *sock)
+{
+	struct ksrv_conn *conn;
+
+	conn = kmem_cache_zalloc(svc->cache, GFP_KERNEL);
+	if (!conn)
+		return NULL;
+	kref_init(&conn->ref);
+	conn->svc = svc;
+	conn->sock = sock;
+	INIT_LIST_HEAD(&conn->node);
+	INIT_WORK(&conn->work, ksrv_conn_work);
+	INIT_WORK(&conn->free_work, ksrv_conn_free);
+	conn->last_active = jiffies;
+	conn->timeout = (unsigned long)ksrv_param_idle_timeout * HZ;
+	return conn;
+}
+
+static bool ksrv_conn_admit(struct ksrv_service *svc)
+{
+	if (atomic_inc_return(&nr_conns) <= ksrv_param_max_connections)
+		return true;
+	if (atomic_dec_and_test(&nr_conns))
+		wake_up(&nr_conns_wait);
+	ksrv_count(svc, refused, 1);
+	net_dbg_ratelimited("ksrv: %s:%u: connection limit %u reached\n",
+			    svc->ops->name, svc->port,
+			    ksrv_param_max_connections);
+	return false;
+}
+
+/* Undoes ksrv_conn_alloc() and the admission for a connection that never
+ * reached the registry.
+ */
+static void ksrv_conn_abort(struct ksrv_conn *conn)
+{
+	kmem_cache_free(conn->svc->cache, conn);
+	if (atomic_dec_and_test(&nr_conns))
+		wake_up(&nr_conns_wait);
+}
+
+static void ksrv_conn_register(struct ksrv_conn *conn)
+{
+	struct ksrv_service *svc = conn->svc;
+
+	set_bit(KSRV_CONN_CONNECTED, &conn->flags);
+	spin_lock(&svc->lock);
+	list_add_tail(&conn->node, &svc->conns);
+	spin_unlock(&svc->lock);
+	ksrv_count(svc, accepted, 1);
+	ksrv_conn_attach(conn);
+	if (conn->task)
+		wake_up_process(conn->task);
+	/* Data may have arrived before the callbacks were installed. */
+	ksrv_conn_kick(conn, KSRV_EV_READ);
+}
+
+/**
+ * ksrv_conn_create() - take over an accepted socket
+ * @svc: the accepting service
+ * @sock: the new socket; consumed in every case
+ *
+ * Context: process context (the service's accept work).
+ * Return: 0, or a negative errno when the connection was refused.
+ */
+int ksrv_conn_create(struct ksrv_service *svc, struct socket *sock)
+{
+	struct ksrv_conn *conn;
+	int err = -ENOMEM;
+
+	if (!ksrv_conn_admit(svc)) {
+		sock_release(sock);
+		return -EBUSY;
+	}
+	conn = ksrv_conn_alloc(svc, sock);
+	if (!conn)
+		goto err_unadmit;
+	tcp_sock_set_nodelay(sock->sk);
+	err = svc->ops->open ? svc->ops->open(conn) : 0;
+	if (err)
+		goto err_free;
+	if (ksrv_param_dispatch == KSRV_DISPATCH_THREAD) {
+		err = ksrv_conn_start_thread(conn);
+		if (err)
+			goto err_release;
+	}
+	pr_debug("conn %p created on %s:%u\n", conn, svc->ops->name, svc->port);
+	ksrv_conn_register(conn);
+	ksrv_conn_put(conn);
+	return 0;
+
+err_release:
+	if (svc->ops->release)
+		svc->ops->release(conn);
+err_free:
+	ksrv_conn_abort(conn);
+	sock_release(sock);
+	return err;
+err_unadmit:
+	if (atomic_dec_and_test(&nr_conns))
+		wake_up(&nr_conns_wait);
+	sock_release(sock);
+	return err;
+}
+
+/**
+ * ksrv_service_close_conns() - close every connection of a service
+ * @svc: a service whose listener is already stopped
+ */
+void ksrv_service_close_conns(struct ksrv_service *svc)
+{
+	struct ksrv_conn *conn;
+
+	for (;;) {
+		spin_lock(&svc->lock);
+		conn = list_first_entry_or_null(&svc->conns, struct ksrv_conn,
+						node);
+		if (conn)
+			kref_get(&conn->ref);
+		spin_unlock(&svc->lock);
+		if (!conn)
+			break;
+		ksrv_conn_close(conn);
+		ksrv_conn_put(conn);
+		cond_resched();
+	}
+}
+
+/**
+ * ksrv_conn_reap() - ask idle connections of a service to time out
+ * @svc: the service
+ * @now: current jiffies
+ *
+ * The close itself happens in the connection's own handler, so that the
+ * protocol's timeout callback is serialised with its other callbacks.
+ */
+void ksrv_conn_reap(struct ksrv_service *svc, unsigned long now)
+{
+	struct ksrv_conn *conn;
+
+	spin_lock(&svc->lock);
+	list_for_each_entry(conn, &svc->conns, node) {
+		if (time_before(now, READ_ONCE(conn->last_active) +
+				     READ_ONCE(conn->timeout)))
+			continue;
+		if (!test_and_set_bit(KSRV_CONN_REAPING, &conn->flags))
+			ksrv_conn_kick(conn, KSRV_EV_TIMEOUT);
+	}
+	spin_unlock(&svc->lock);
+}
+
+/* Waits until every connection is freed; the caller then drains ksrv_wq
+ * so that no free_work is still executing ksrv code.
+ */
+void ksrv_conn_exit(void)
+{
+	while (!wait_event_timeout(nr_conns_wait, !atomic_read(&nr_conns),
+				   5 * HZ))
+		pr_warn("waiting for %d connections to be freed\n",
+			atomic_read(&nr_conns));
+}
+
+/* --- the plug-in API --- */
+
+/**
+ * ksrv_conn_priv() - the protocol's private state of a connection
+ * @conn: the connection
+ *
+ * Return: ops->priv_size bytes, zeroed when the connection was accepted.
+ */
+void *ksrv_conn_priv(struct ksrv_conn *conn)
+{
+	return conn->priv;
+}
+
+/**
+ * ksrv_conn_socket() - the connection's socket, for zero-copy sending
+ * @conn: the connection
+ *
+ * The socket stays valid until ops->release returns. Do not change its
+ * callbacks or sk_user_data.
+ *
+ * Return: the socket.
+ */
+struct socket *ksrv_conn_socket(struct ksrv_conn *conn)
+{
+	return conn->sock;
+}
+
+static void ksrv_conn_touch(struct ksrv_conn *conn)
+{
+	WRITE_ONCE(conn->last_active, jiffies);
+}
+
+/**
+ * ksrv_conn_recv() - read available bytes without blocking
+ * @conn: the connection
+ * @buf: destination
+ * @len: its size
+ *
+ * Return: bytes read (> 0), 0 when the peer closed its side, -EAGAIN when
+ * nothing is available (the protocol's data_ready will be called when
+ * there is), or another negative errno on a connection error.
+ */
+int ksrv_conn_recv(struct ksrv_conn *conn, void *buf, size_t len)
+{
+	struct kvec vec = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+	int ret;
+
+	ret = kernel_recvmsg(conn->sock, &msg, &vec, 1, len, MSG_DONTWAIT);
+	if (ret > 0) {
+		ksrv_count(conn->svc, bytes_in, ret);
+		ksrv_conn_touch(conn);
+	}
+	return ret;
+}
+
+static int ksrv_conn_sent(struct ksrv_conn *conn, int ret)
+{
+	if (ret > 0) {
+		ksrv_count(conn->svc, bytes_out, ret);
+		ksrv_conn_touch(conn);
+	} else if (ret == 0) {
+		ret = -EAGAIN;
+	}
+	return ret;
+}
+
+/**
+ * ksrv_conn_send() - queue bytes for sending without blocking
+ * @conn: the connection
+ * @buf: data
+ * @len: its length
+ * @more: more data follows at once (sets MSG_MORE)
+ *
+ * A short count or -EAGAIN means the send buffer is full: keep the rest
+ * and wait for the protocol's write_space callback.
+ *
+ * Return: bytes queued (> 0), -EAGAIN, or a negative errno.
+ */
+int ksrv_conn_send(struct ksrv_conn *conn, const void *buf, size_t len,
+		   bool more)
+{
+	struct kvec vec = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = {
+		.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL | (more ? MSG_MORE : 0),
+	};
+
+	return ksrv_conn_sent(conn, kernel_sendmsg(conn->sock, &msg, &vec, 1,
+						   len));
+}
+
+/**
+ * ksrv_conn_sendmsg() - send a prepared message without blocking
+ * @conn: the connection
+ * @msg: the message; MSG_DONTWAIT and MSG_NOSIGNAL are added
+ * @len: bytes in @msg's iterator, for the statistics of a short send
+ *
+ * For page-based zero-copy sending (see ksrv_compat.h).
+ *
+ * Return: as ksrv_conn_send().
+ */
+int ksrv_conn_sendmsg(struct ksrv_conn *conn, struct msghdr *msg, size_t len)
+{
+	msg->msg_flags |= MSG_DONTWAIT | MSG_NOSIGNAL;
+	return ksrv_conn_sent(conn, sock_sendmsg(conn->sock, msg));
+}
+
+/**
+ * ksrv_conn_requeue() - run data_ready again later
+ * @conn: the connection
+ *
+ * For a protocol that stopped early to let other connections run, with
+ * input still unread.
+ */
+void ksrv_conn_requeue(struct ksrv_conn *conn)
+{
+	ksrv_conn_kick(conn, KSRV_EV_READ);
+}
+
+/**
+ * ksrv_conn_set_timeout() - change a connection's idle time-out
+ * @conn: the connection
+ * @secs: seconds without traffic before it is closed; 0 restores the
+ *	idle_timeout parameter
+ *
+ * The clock restarts now. Used by protocols with phases of their own
+ * (HTTP: header time-out, keep-alive time-out).
+ */
+void ksrv_conn_set_timeout(struct ksrv_conn *conn, unsigned int secs)
+{
+	if (!secs)
+		secs = ksrv_param_idle_timeout;
+	WRITE_ONCE(conn->timeout, (unsigned long)secs * HZ);
+	ksrv_conn_touch(conn);
+}
+
+/**
+ * ksrv_idle_timeout() - the idle_timeout parameter
+ *
+ * Return: seconds.
+ */
+unsigned int ksrv_idle_timeout(void)
+{
+	return ksrv_param_idle_timeout;
+}

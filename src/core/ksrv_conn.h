@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _KSRV_CONN_H
+#define _KSRV_CONN_H
+
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/workqueue.h>
+
+struct ksrv_service;
+struct socket;
+struct sock;
+struct task_struct;
+
+/* Bits of ksrv_conn.flags */
+enum {
+	KSRV_CONN_CONNECTED,	/* in the registry, callbacks installed */
+	KSRV_CONN_REAPING,	/* the reaper already asked for a close */
+};
+
+/* Bits of ksrv_conn.events: why the connection's work was scheduled. */
+enum {
+	KSRV_EV_READ,
+	KSRV_EV_WRITE,
+	KSRV_EV_TIMEOUT,
+};
+
+/**
+ * struct ksrv_conn - one accepted TCP connection
+ * @ref: references: the registry (while CONNECTED), each queued work item,
+ *	each caller inside the core that looks the connection up, and in
+ *	thread dispatch the connection's thread
+ * @flags: KSRV_CONN_* bits
+ * @events: KSRV_EV_* bits, set by socket callbacks, cleared by the handler
+ * @svc: the service that accepted it; outlives every connection
+ * @sock: the socket; released only when the last reference is gone
+ * @node: entry in svc->conns, under svc->lock
+ * @last_active: jiffies of the last byte received or sent
+ * @timeout: idle time-out in jiffies
+ * @work: runs the protocol's callbacks (workqueue dispatch)
+ * @free_work: frees the connection in process context
+ * @task: the connection's thread (thread dispatch), else NULL
+ * @saved_data_ready: the socket's callbacks before ksrv took them over
+ * @saved_write_space: see @saved_data_ready
+ * @saved_state_change: see @saved_data_ready
+ * @priv: the protocol's private state, ops->priv_size bytes
+ */
+struct ksrv_conn {
+	struct kref ref;
+	unsigned long flags;
+	unsigned long events;
+	struct ksrv_service *svc;
+	struct socket *sock;
+	struct list_head node;
+	unsigned long last_active;
+	unsigned long timeout;
+	struct work_struct work;
+	struct work_struct free_work;
+	struct task_struct *task;
+	void (*saved_data_ready)(struct sock *sk);
+	void (*saved_write_space)(struct sock *sk);
+	void (*saved_state_change)(struct sock *sk);
+	u64 priv[];
+};
+
+#endif /* _KSRV_CONN_H */

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internals of the ksrv server core, shared by its units. Plug-ins include
+ * only <ksrv.h>.
+ */
+#ifndef _KSRV_CORE_H
+#define _KSRV_CORE_H
+
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/percpu.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include <ksrv.h>
+#include "ksrv_services.h"
+
+struct kmem_cache;
+struct sock;
+
+enum ksrv_dispatch {
+	KSRV_DISPATCH_WORKQUEUE,
+	KSRV_DISPATCH_THREAD,
+};
+
+/* Module parameters, validated when set and read-only afterwards. */
+extern struct ksrv_service_spec ksrv_param_specs[KSRV_MAX_SERVICES];
+extern unsigned int ksrv_param_nr_specs;
+extern unsigned int ksrv_param_backlog;
+extern unsigned int ksrv_param_max_connections;
+extern unsigned int ksrv_param_idle_timeout;
+extern enum ksrv_dispatch ksrv_param_dispatch;
+
+/* The one workqueue every work item of ksrv runs on. */
+extern struct workqueue_struct *ksrv_wq;
+
+/* Per-CPU counters of a service; "open" is derived when read. */
+struct ksrv_counters {
+	u64 accepted;
+	u64 closed;
+	u64 refused;
+	u64 timed_out;
+	u64 bytes_in;
+	u64 bytes_out;
+	u64 status[6];	/* HTTP status classes 1xx..5xx, index 0 unused */
+};
+
+/**
+ * struct ksrv_service - one "proto:port" entry: a listener and its
+ * connections
+ * @ops: the protocol
+ * @cache: slab cache of the protocol's connections
+ * @port: TCP port
+ * @lsock: listening socket, NULL when not listening
+ * @accept_work: drains the accept queue; queued by the listener callback
+ * @lock: protects @conns
+ * @conns: open connections (struct ksrv_conn.node)
+ * @counters: per-CPU statistics
+ * @saved_data_ready: the listener's callback before ksrv took it over
+ */
+struct ksrv_service {
+	const struct ksrv_proto_ops *ops;
+	struct kmem_cache *cache;
+	unsigned short port;
+	struct socket *lsock;
+	struct work_struct accept_work;
+	spinlock_t lock;
+	struct list_head conns;
+	struct ksrv_counters __percpu *counters;
+	void (*saved_data_ready)(struct sock *sk);
+};
+
+#define ksrv_count(svc, field, n) this_cpu_add((svc)->counters->field, (n))
+
+/* ksrv_proto.c */
+const struct ksrv_proto_ops *ksrv_proto_find(const char *name);
+struct kmem_cache *ksrv_proto_cache(const struct ksrv_proto_ops *ops);
+
+/* ksrv_conn.c */
+int ksrv_conn_create(struct ksrv_service *svc, struct socket *sock);
+void ksrv_conn_close(struct ksrv_conn *conn);
+void ksrv_conn_put(struct ksrv_conn *conn);
+void ksrv_conn_exit(void);
+void ksrv_conn_reap(struct ksrv_service *svc, unsigned long now);
+void ksrv_service_close_conns(struct ksrv_service *svc);
+
+/* ksrv_listener.c */
+int ksrv_listener_start(struct ksrv_service *svc);
+void ksrv_listener_stop(struct ksrv_service *svc);
+
+/* ksrv_service.c */
+int ksrv_services_start(void);
+void ksrv_services_stop(void);
+void ksrv_services_free(void);
+unsigned int ksrv_services_count(void);
+struct ksrv_service *ksrv_service_at(unsigned int i);
+
+/* ksrv_reaper.c */
+void ksrv_reaper_start(void);
+void ksrv_reaper_stop(void);
+
+/* ksrv_stats.c */
+int ksrv_stats_init(void);
+void ksrv_stats_exit(void);
+
+#endif /* _KSRV_CORE_H */

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Module parameters. Each is typed and checked in its .set op, so a bad
+ * value fails insmod with -EINVAL before any socket exists, and the log
+ * names the bad token. All are read-only once loaded: the core reads them
+ * without locks.
+ */
+#include <linux/kernel.h>
+#include <linux/moduleparam.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+
+#include "ksrv_core.h"
+
+struct ksrv_service_spec ksrv_param_specs[KSRV_MAX_SERVICES] = {
+	{ .proto = "echo", .port = 12345 },
+};
+
+unsigned int ksrv_param_nr_specs = 1;
+unsigned int ksrv_param_backlog = 1024;
+unsigned int ksrv_param_max_connections = 16384;
+unsigned int ksrv_param_idle_timeout = 30;
+enum ksrv_dispatch ksrv_param_dispatch = KSRV_DISPATCH_WORKQUEUE;
+
+static int services_set(const char *val, const struct kernel_param *kp)
+{
+	struct ksrv_service_spec specs[KSRV_MAX_SERVICES];
+	struct ksrv_services_result res;
+
+	ksrv_services_parse(val, strlen(val), specs, KSRV_MAX_SERVICES, &res);
+	if (res.err) {
+		pr_err("services: '%.*s': %s\n", (int)min_t(size_t, res.badlen, 64),
+		       res.bad, ksrv_services_strerror(res.err));
+		return -EINVAL;
+	}
+	memcpy(ksrv_param_specs, specs, sizeof(specs));
+	ksrv_param_nr_specs = res.n;
+	return 0;
+}
+
+static int services_get(char *buf, const struct kernel_param *kp)
+{
+	unsigned int i;
+	int len = 0;
+
+	for (i = 0; i < ksrv_param_nr_specs; i++)
+		len += sysfs_emit_at(buf, len, "%s%s:%u", i ? "," : "",
+				     ksrv_param_specs[i].proto,
+				     ksrv_param_specs[i].port);
+	len += sysfs_emit_at(buf, len, "\n");
+	return len;
+}
+
+static const struct kernel_param_ops services_ops = {
+	.set = services_set,
+	.get = services_get,
+};
+
+module_param_cb(services, &services_ops, NULL, 0444);
+MODULE_PARM_DESC(services,
+		 "Comma-separated proto:port list to serve (default echo:12345)");
+
+static int uint_range_set(const char *val, const struct kernel_param *kp,
+			  unsigned int min, unsigned int max)
+{
+	unsigned int v;
+
+	if (kstrtouint(val, 0, &v) || v < min || v > max) {
+		pr_err("%s: '%.32s' is not a number in %u..%u\n", kp->name, val,
+		       min, max);
+		return -EINVAL;
+	}
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
+static int backlog_set(const char *val, const struct kernel_param *kp)
+{
+	return uint_range_set(val, kp, 1, 65535);
+}
+
+static const struct kernel_param_ops backlog_ops = {
+	.set = backlog_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(backlog, &backlog_ops, &ksrv_param_backlog, 0444);
+MODULE_PARM_DESC(backlog, "Listen backlog, 1..65535 (default 1024)");
+
+static int max_connections_set(const char *val, const struct kernel_param *kp)
+{
+	return uint_range_set(val, kp, 1, 1 << 20);
+}
+
+static const struct kernel_param_ops max_connections_ops = {
+	.set = max_connections_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_connections, &max_connections_ops,
+		&ksrv_param_max_connections, 0444);
+MODULE_PARM_DESC(max_connections,
+		 "Open connections allowed over all services; more are refused, 1..1048576 (default 16384)");
+
+static int idle_timeout_set(const char *val, const struct kernel_param *kp)
+{
+	return uint_range_set(val, kp, 1, 86400);
+}
+
+static const struct kernel_param_ops idle_timeout_ops = {
+	.set = idle_timeout_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(idle_timeout, &idle_timeout_ops, &ksrv_param_idle_timeout,
+		0444);
+MODULE_PARM_DESC(idle_timeout,
+		 "Seconds without traffic before a connection is closed, 1..86400 (default 30)");
+
+static const char * const dispatch_names[] = {
+	[KSRV_DISPATCH_WORKQUEUE] = "workqueue",
+	[KSRV_DISPATCH_THREAD] = "thread",
+};
+
+static int dispatch_set(const char *val, const struct kernel_param *kp)
+{
+	int i = sysfs_match_string(dispatch_names, val);
+
+	if (i < 0) {
+		pr_err("dispatch: '%.32s' is not workqueue or thread\n", val);
+		return -EINVAL;
+	}
+	ksrv_param_dispatch = i;
+	return 0;
+}
+
+static int dispatch_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", dispatch_names[ksrv_param_dispatch]);
+}
+
+static const struct kernel_param_ops dispatch_ops = {
+	.set = dispatch_set,
+	.get = dispatch_get,
+};
+
+module_param_cb(dispatch, &dispatch_ops, NULL, 0444);
+MODULE_PARM_DESC(dispatch,
+		 "How connections are served: workqueue (event-driven, default) or thread (one kernel thread per connection)");

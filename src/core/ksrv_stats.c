@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/ksrv/stats: one header line, then one line per service. Counters
+ * are per-CPU and summed here, so the hot path never shares a cache line
+ * with other CPUs for statistics.
+ */
+#include <linux/percpu.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+
+#include "ksrv_core.h"
+
+static struct proc_dir_entry *ksrv_proc_dir;
+
+static void ksrv_stats_sum(struct ksrv_service *svc, struct ksrv_counters *sum)
+{
+	const struct ksrv_counters *c;
+	unsigned int i;
+	int cpu;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		c = per_cpu_ptr(svc->counters, cpu);
+		sum->accepted += READ_ONCE(c->accepted);
+		sum->closed += READ_ONCE(c->closed);
+		sum->refused += READ_ONCE(c->refused);
+		sum->timed_out += READ_ONCE(c->timed_out);
+		sum->bytes_in += READ_ONCE(c->bytes_in);
+		sum->bytes_out += READ_ONCE(c->bytes_out);
+		for (i = 0; i < ARRAY_SIZE(sum->status); i++)
+			sum->status[i] += READ_ONCE(c->status[i]);
+	}
+}
+
+static int ksrv_stats_show(struct seq_file *m, void *v)
+{
+	struct ksrv_counters sum;
+	struct ksrv_service *svc;
+	unsigned int i;
+
+	seq_puts(m, "proto port open total refused timed_out bytes_in bytes_out\n");
+	for (i = 0; i < ksrv_services_count(); i++) {
+		svc = ksrv_service_at(i);
+		ksrv_stats_sum(svc, &sum);
+		/* Summed without a lock: "open" may briefly lag by a
+		 * connection being accepted or closed on another CPU.
+		 */
+		seq_printf(m, "%s %u %lld %llu %llu %llu %llu %llu\n",
+			   svc->ops->name, svc->port,
+			   (long long)(sum.accepted - sum.closed), sum.accepted,
+			   sum.refused, sum.timed_out, sum.bytes_in,
+			   sum.bytes_out);
+	}
+	return 0;
+}
+
+int ksrv_stats_init(void)
+{
+	ksrv_proc_dir = proc_mkdir("ksrv", NULL);
+	if (!ksrv_proc_dir)
+		return -ENOMEM;
+	if (!proc_create_single("stats", 0444, ksrv_proc_dir,
+				ksrv_stats_show)) {
+		proc_remove(ksrv_proc_dir);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void ksrv_stats_exit(void)
+{
+	proc_remove(ksrv_proc_dir);
+}
