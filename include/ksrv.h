@@ -18,6 +18,8 @@
 struct ksrv_conn;
 struct socket;
 struct msghdr;
+struct page;
+struct seq_file;
 
 /**
  * struct ksrv_proto_ops - a protocol plug-in
@@ -26,6 +28,12 @@ struct msghdr;
  *	whose protocol is disabled is skipped at load. May be NULL.
  * @priv_size: bytes of per-connection private state, zeroed at accept and
  *	returned by ksrv_conn_priv().
+ * @start: called at module load before each service of this protocol
+ *	starts listening; check the protocol's parameters here. Return 0 or
+ *	a negative errno, which fails the load. May be NULL.
+ * @stats_file: name of an extra statistics file under /proc/ksrv/, or
+ *	NULL.
+ * @stats_show: writes that file; the first line must be a header.
  * @open: called once for a new connection before any other callback.
  *	Return 0 to accept it, or a negative errno to close it at once.
  *	May be NULL.
@@ -46,6 +54,9 @@ struct ksrv_proto_ops {
 	const char *name;
 	const bool *enabled;
 	size_t priv_size;
+	int (*start)(void);
+	const char *stats_file;
+	int (*stats_show)(struct seq_file *m, void *v);
 	int (*open)(struct ksrv_conn *conn);
 	int (*data_ready)(struct ksrv_conn *conn);
 	int (*write_space)(struct ksrv_conn *conn);
@@ -64,9 +75,11 @@ struct socket *ksrv_conn_socket(struct ksrv_conn *conn);
 int ksrv_conn_recv(struct ksrv_conn *conn, void *buf, size_t len);
 int ksrv_conn_send(struct ksrv_conn *conn, const void *buf, size_t len,
 		   bool more);
-int ksrv_conn_sendmsg(struct ksrv_conn *conn, struct msghdr *msg, size_t len);
+int ksrv_conn_send_page(struct ksrv_conn *conn, struct page *page,
+			size_t offset, size_t len, bool more);
 void ksrv_conn_requeue(struct ksrv_conn *conn);
 void ksrv_conn_set_timeout(struct ksrv_conn *conn, unsigned int secs);
+void ksrv_conn_set_deadline(struct ksrv_conn *conn, unsigned int secs);
 unsigned int ksrv_idle_timeout(void);
 
 #endif /* _KSRV_H */

@@ -8,5 +8,7 @@
 
 int ksrv_echo_init(void);
 void ksrv_echo_exit(void);
+int ksrv_http_init(void);
+void ksrv_http_exit(void);
 
 #endif /* _KSRV_BUILTIN_H */

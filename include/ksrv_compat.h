@@ -7,15 +7,45 @@
 #define _KSRV_COMPAT_H
 
 #include <linux/version.h>
+#include <linux/net.h>
+#include <linux/socket.h>
+#include <linux/uio.h>
+#include <linux/bvec.h>
 
 /*
- * Page-based zero-copy sending: 6.5 removed ->sendpage and made
- * sock_sendmsg() with MSG_SPLICE_PAGES take page references instead.
+ * Page-based zero-copy sending: 6.5 removed kernel_sendpage(); since then
+ * sock_sendmsg() with MSG_SPLICE_PAGES takes page references instead of
+ * copying.
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
-#define KSRV_HAVE_SPLICE_PAGES	1
+static inline int ksrv_compat_send_page(struct socket *sock, struct page *page,
+					size_t offset, size_t len, int flags)
+{
+	struct msghdr msg = { .msg_flags = flags | MSG_SPLICE_PAGES };
+	struct bio_vec bv;
+
+	bvec_set_page(&bv, page, len, offset);
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, &bv, 1, len);
+	return sock_sendmsg(sock, &msg);
+}
 #else
-#define KSRV_HAVE_SPLICE_PAGES	0
+static inline int ksrv_compat_send_page(struct socket *sock, struct page *page,
+					size_t offset, size_t len, int flags)
+{
+	return kernel_sendpage(sock, page, offset, len, flags);
+}
+#endif
+
+/*
+ * vfs_path_lookup() is exported by both kernels but declared in
+ * <linux/namei.h> only in newer ones; the prototype is the same.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
+struct dentry;
+struct vfsmount;
+struct path;
+int vfs_path_lookup(struct dentry *dentry, struct vfsmount *mnt,
+		    const char *name, unsigned int flags, struct path *path);
 #endif
 
 #endif /* _KSRV_COMPAT_H */

@@ -2,8 +2,8 @@
 /*
  * Connections: creation at accept, event dispatch, close and free.
  *
- * Lifetime. A connection is born with two references: the registry's
- * (dropped by ksrv_conn_close()) and the creator's. Every queued work item
+ * Lifetime. A connection is born with the creator's reference and gains
+ * the registry's (dropped by ksrv_conn_close()) when it is registered. Every queued work item
  * owns one more, taken by whoever queued it. Socket callbacks find the
  * connection through sk_user_data under sk_callback_lock; close clears
  * sk_user_data under the write side of that lock before it drops the
@@ -305,6 +305,7 @@ static void ksrv_conn_register(struct ksrv_conn *conn)
 {
 	struct ksrv_service *svc = conn->svc;
 
+	kref_get(&conn->ref);	/* the registry's, dropped by close */
 	set_bit(KSRV_CONN_CONNECTED, &conn->flags);
 	spin_lock(&svc->lock);
 	list_add_tail(&conn->node, &svc->conns);
@@ -388,6 +389,19 @@ void ksrv_service_close_conns(struct ksrv_service *svc)
 	}
 }
 
+/* Idle too long, or past a deadline that activity does not extend (a
+ * slowloris client trickling bytes keeps a connection active, not alive).
+ */
+static bool ksrv_conn_expired(struct ksrv_conn *conn, unsigned long now)
+{
+	unsigned long deadline = READ_ONCE(conn->deadline);
+
+	if (deadline && time_after_eq(now, deadline))
+		return true;
+	return time_after_eq(now, READ_ONCE(conn->last_active) +
+			     READ_ONCE(conn->timeout));
+}
+
 /**
  * ksrv_conn_reap() - ask idle connections of a service to time out
  * @svc: the service
@@ -402,8 +416,7 @@ void ksrv_conn_reap(struct ksrv_service *svc, unsigned long now)
 
 	spin_lock(&svc->lock);
 	list_for_each_entry(conn, &svc->conns, node) {
-		if (time_before(now, READ_ONCE(conn->last_active) +
-				     READ_ONCE(conn->timeout)))
+		if (!ksrv_conn_expired(conn, now))
 			continue;
 		if (!test_and_set_bit(KSRV_CONN_REAPING, &conn->flags))
 			ksrv_conn_kick(conn, KSRV_EV_TIMEOUT);
@@ -514,19 +527,26 @@ int ksrv_conn_send(struct ksrv_conn *conn, const void *buf, size_t len,
 }
 
 /**
- * ksrv_conn_sendmsg() - send a prepared message without blocking
+ * ksrv_conn_send_page() - send part of a page without copying it
  * @conn: the connection
- * @msg: the message; MSG_DONTWAIT and MSG_NOSIGNAL are added
- * @len: bytes in @msg's iterator, for the statistics of a short send
+ * @page: a page the caller holds a reference to, e.g. from the page cache
+ * @offset: offset of the data in @page
+ * @len: bytes, at most PAGE_SIZE - @offset
+ * @more: more data follows at once (sets MSG_MORE)
  *
- * For page-based zero-copy sending (see ksrv_compat.h).
+ * The network stack takes its own page references, so the caller may drop
+ * its reference on return. The page's content must stay what it is until
+ * transmitted, as with sendfile().
  *
  * Return: as ksrv_conn_send().
  */
-int ksrv_conn_sendmsg(struct ksrv_conn *conn, struct msghdr *msg, size_t len)
+int ksrv_conn_send_page(struct ksrv_conn *conn, struct page *page,
+			size_t offset, size_t len, bool more)
 {
-	msg->msg_flags |= MSG_DONTWAIT | MSG_NOSIGNAL;
-	return ksrv_conn_sent(conn, sock_sendmsg(conn->sock, msg));
+	int flags = MSG_DONTWAIT | MSG_NOSIGNAL | (more ? MSG_MORE : 0);
+
+	return ksrv_conn_sent(conn, ksrv_compat_send_page(conn->sock, page,
+							  offset, len, flags));
 }
 
 /**
@@ -556,6 +576,23 @@ void ksrv_conn_set_timeout(struct ksrv_conn *conn, unsigned int secs)
 		secs = ksrv_param_idle_timeout;
 	WRITE_ONCE(conn->timeout, (unsigned long)secs * HZ);
 	ksrv_conn_touch(conn);
+}
+
+/**
+ * ksrv_conn_set_deadline() - require the current phase to end in time
+ * @conn: the connection
+ * @secs: seconds from now after which the connection times out whatever
+ *	its traffic; 0 removes the deadline
+ *
+ * Unlike the idle time-out, traffic does not move a deadline. HTTP uses
+ * it to bound the time a request head may take to arrive.
+ */
+void ksrv_conn_set_deadline(struct ksrv_conn *conn, unsigned int secs)
+{
+	unsigned long d = secs ? jiffies + (unsigned long)secs * HZ : 0;
+
+	/* 0 means "none": a deadline that lands on jiffies 0 moves by one. */
+	WRITE_ONCE(conn->deadline, secs && !d ? 1 : d);
 }
 
 /**

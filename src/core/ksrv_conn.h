@@ -36,6 +36,7 @@ enum {
  * @node: entry in svc->conns, under svc->lock
  * @last_active: jiffies of the last byte received or sent
  * @timeout: idle time-out in jiffies
+ * @deadline: jiffies by which the protocol's current phase must end, or 0
  * @work: runs the protocol's callbacks (workqueue dispatch)
  * @free_work: frees the connection in process context
  * @task: the connection's thread (thread dispatch), else NULL
@@ -53,6 +54,7 @@ struct ksrv_conn {
 	struct list_head node;
 	unsigned long last_active;
 	unsigned long timeout;
+	unsigned long deadline;
 	struct work_struct work;
 	struct work_struct free_work;
 	struct task_struct *task;

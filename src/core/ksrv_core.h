@@ -42,7 +42,6 @@ struct ksrv_counters {
 	u64 timed_out;
 	u64 bytes_in;
 	u64 bytes_out;
-	u64 status[6];	/* HTTP status classes 1xx..5xx, index 0 unused */
 };
 
 /**
@@ -75,6 +74,9 @@ struct ksrv_service {
 /* ksrv_proto.c */
 const struct ksrv_proto_ops *ksrv_proto_find(const char *name);
 struct kmem_cache *ksrv_proto_cache(const struct ksrv_proto_ops *ops);
+const struct ksrv_proto_ops *ksrv_proto_at(unsigned int i);
+
+#define KSRV_MAX_PROTOS	4
 
 /* ksrv_conn.c */
 int ksrv_conn_create(struct ksrv_service *svc, struct socket *sock);

@@ -16,11 +16,20 @@ struct workqueue_struct *ksrv_wq;
 
 static int ksrv_protos_init(void)
 {
-	return ksrv_echo_init();
+	int err;
+
+	err = ksrv_echo_init();
+	if (err)
+		return err;
+	err = ksrv_http_init();
+	if (err)
+		ksrv_echo_exit();
+	return err;
 }
 
 static void ksrv_protos_exit(void)
 {
+	ksrv_http_exit();
 	ksrv_echo_exit();
 }
 

@@ -12,7 +12,6 @@
 #include "ksrv_core.h"
 #include "ksrv_conn.h"
 
-#define KSRV_MAX_PROTOS	4
 
 struct ksrv_proto {
 	const struct ksrv_proto_ops *ops;
@@ -115,4 +114,10 @@ struct kmem_cache *ksrv_proto_cache(const struct ksrv_proto_ops *ops)
 	struct ksrv_proto *p = proto_lookup(ops->name);
 
 	return p ? p->cache : NULL;
+}
+
+/* Walks the table for /proc files; stable after init, as said above. */
+const struct ksrv_proto_ops *ksrv_proto_at(unsigned int i)
+{
+	return i < KSRV_MAX_PROTOS ? protos[i].ops : NULL;
 }

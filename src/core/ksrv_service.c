@@ -33,6 +33,11 @@ static int ksrv_service_start(struct ksrv_service *svc,
 		       spec->proto, spec->port, spec->proto);
 		return -EINVAL;
 	}
+	if (svc->ops->start) {
+		err = svc->ops->start();
+		if (err)
+			return err;
+	}
 	svc->cache = ksrv_proto_cache(svc->ops);
 	svc->port = spec->port;
 	spin_lock_init(&svc->lock);

@@ -15,7 +15,6 @@ static struct proc_dir_entry *ksrv_proc_dir;
 static void ksrv_stats_sum(struct ksrv_service *svc, struct ksrv_counters *sum)
 {
 	const struct ksrv_counters *c;
-	unsigned int i;
 	int cpu;
 
 	memset(sum, 0, sizeof(*sum));
@@ -27,8 +26,6 @@ static void ksrv_stats_sum(struct ksrv_service *svc, struct ksrv_counters *sum)
 		sum->timed_out += READ_ONCE(c->timed_out);
 		sum->bytes_in += READ_ONCE(c->bytes_in);
 		sum->bytes_out += READ_ONCE(c->bytes_out);
-		for (i = 0; i < ARRAY_SIZE(sum->status); i++)
-			sum->status[i] += READ_ONCE(c->status[i]);
 	}
 }
 
@@ -54,19 +51,38 @@ static int ksrv_stats_show(struct seq_file *m, void *v)
 	return 0;
 }
 
+/* Protocols may add a file of their own next to "stats". */
+static int ksrv_stats_proto_files(void)
+{
+	const struct ksrv_proto_ops *ops;
+	unsigned int i;
+
+	for (i = 0; i < KSRV_MAX_PROTOS; i++) {
+		ops = ksrv_proto_at(i);
+		if (!ops || !ops->stats_file)
+			continue;
+		if (!proc_create_single(ops->stats_file, 0444, ksrv_proc_dir,
+					ops->stats_show))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int ksrv_stats_init(void)
 {
 	ksrv_proc_dir = proc_mkdir("ksrv", NULL);
 	if (!ksrv_proc_dir)
 		return -ENOMEM;
 	if (!proc_create_single("stats", 0444, ksrv_proc_dir,
-				ksrv_stats_show)) {
+				ksrv_stats_show) ||
+	    ksrv_stats_proto_files()) {
 		proc_remove(ksrv_proc_dir);
 		return -ENOMEM;
 	}
 	return 0;
 }
 
+/* proc_remove() waits for readers that are inside a show function. */
 void ksrv_stats_exit(void)
 {
 	proc_remove(ksrv_proc_dir);

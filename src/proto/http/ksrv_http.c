@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The HTTP/1.1 plug-in: request heads in, static files out.
+ *
+ * A connection alternates between two phases. Receiving: bytes collect in
+ * rbuf until the parser finds a complete head; the head must be complete
+ * within http_header_timeout of its first byte, whatever the pace of the
+ * client (the core enforces that deadline). Sending: the response head,
+ * then a generated body or a file range, without blocking; while it is
+ * not all sent nothing more is read, so a client that pipelines without
+ * reading cannot make the server buffer without bound. Bytes after a head
+ * stay in rbuf and are parsed once the response is out, which answers
+ * pipelined requests in order.
+ */
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+
+#include <ksrv.h>
+#include <ksrv_builtin.h>
+#include "ksrv_http.h"
+
+/* Requests handled per run before other connections get a turn. */
+#define HTTP_BUDGET	8
+
+static bool http_enable = true;
+module_param(http_enable, bool, 0444);
+MODULE_PARM_DESC(http_enable, "Serve http entries of services= (default 1)");
+
+unsigned int ksrv_http_header_timeout = 10;
+unsigned int ksrv_http_keepalive_timeout = 15;
+unsigned int ksrv_http_max_requests = 1000;
+bool ksrv_http_listing = true;
+
+static int http_secs_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+
+	if (kstrtouint(val, 0, &v) || v < 1 || v > 3600) {
+		pr_err("%s: '%.32s' is not a number in 1..3600\n", kp->name,
+		       val);
+		return -EINVAL;
+	}
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
+static const struct kernel_param_ops http_secs_ops = {
+	.set = http_secs_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(http_header_timeout, &http_secs_ops,
+		&ksrv_http_header_timeout, 0444);
+MODULE_PARM_DESC(http_header_timeout,
+		 "Seconds a request head may take from its first byte, 1..3600 (default 10); then 408");
+module_param_cb(http_keepalive_timeout, &http_secs_ops,
+		&ksrv_http_keepalive_timeout, 0444);
+MODULE_PARM_DESC(http_keepalive_timeout,
+		 "Seconds an idle keep-alive connection is kept, 1..3600 (default 15)");
+
+static int http_max_requests_set(const char *val,
+				 const struct kernel_param *kp)
+{
+	unsigned int v;
+
+	if (kstrtouint(val, 0, &v) || v < 1 || v > 1000000) {
+		pr_err("%s: '%.32s' is not a number in 1..1000000\n",
+		       kp->name, val);
+		return -EINVAL;
+	}
+	ksrv_http_max_requests = v;
+	return 0;
+}
+
+static const struct kernel_param_ops http_max_requests_ops = {
+	.set = http_max_requests_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(http_max_requests, &http_max_requests_ops,
+		&ksrv_http_max_requests, 0444);
+MODULE_PARM_DESC(http_max_requests,
+		 "Requests served on one connection before it is closed, 1..1000000 (default 1000)");
+module_param_named(http_listing, ksrv_http_listing, bool, 0444);
+MODULE_PARM_DESC(http_listing,
+		 "List directories without index.html (default 1); 0 answers 403");
+
+static const struct ksrv_http_limits http_limits = {
+	.max_line = KSRV_HTTP_MAX_LINE,
+	.max_head = KSRV_HTTP_RBUF_SIZE,
+	.max_headers = KSRV_HTTP_MAX_HEADERS,
+};
+
+/* Drops the first @n received bytes, keeping what was pipelined behind. */
+static void http_consume(struct ksrv_http_conn *h, size_t n)
+{
+	h->rlen -= n;
+	memmove(h->rbuf, h->rbuf + n, h->rlen);
+}
+
+static int http_respond(struct ksrv_http_conn *h, const char *buf)
+{
+	struct ksrv_http_request req;
+	int res;
+	bool close;
+
+	res = ksrv_http_parse_head(buf, h->rlen, &http_limits, &req);
+	if (res == KSRV_HTTP_NEED_MORE && h->rlen < KSRV_HTTP_RBUF_SIZE)
+		return res;
+	if (res == KSRV_HTTP_NEED_MORE)
+		res = KSRV_HTTP_HEADERS_TOO_LARGE;
+	h->nreq++;
+	if (res != KSRV_HTTP_DONE) {
+		/* The rest of the stream cannot be trusted to be framed. */
+		h->rlen = 0;
+		return ksrv_http_error(&h->out, res, true, false,
+				       res == KSRV_HTTP_METHOD_NOT_ALLOWED ?
+				       "Allow: GET, HEAD\r\n" : NULL);
+	}
+	close = !req.keep_alive || h->nreq >= ksrv_http_max_requests;
+	res = ksrv_http_serve(&h->out, &req, close);
+	http_consume(h, req.head_len);
+	return res;
+}
+
+/* Return: 0 when a head was handled, NEED_MORE, or a negative errno. */
+static int http_receive(struct ksrv_conn *conn, struct ksrv_http_conn *h)
+{
+	int n, res;
+
+	for (;;) {
+		if (h->rlen) {
+			res = http_respond(h, h->rbuf);
+			if (res != KSRV_HTTP_NEED_MORE)
+				return res;
+		}
+		if (!h->rbuf) {
+			h->rbuf = kmalloc(KSRV_HTTP_RBUF_SIZE, GFP_KERNEL);
+			if (!h->rbuf)
+				return -ENOMEM;
+		}
+		n = ksrv_conn_recv(conn, h->rbuf + h->rlen,
+				   KSRV_HTTP_RBUF_SIZE - h->rlen);
+		if (n <= 0)
+			return n ? n : KSRV_CLOSE;
+		/* The first byte of a head starts its deadline. */
+		if (!h->rlen)
+			ksrv_conn_set_deadline(conn, ksrv_http_header_timeout);
+		h->rlen += n;
+	}
+}
+
+/* Between requests: an idle connection keeps no receive buffer. */
+static void http_idle(struct ksrv_conn *conn, struct ksrv_http_conn *h)
+{
+	ksrv_conn_set_deadline(conn, 0);
+	ksrv_conn_set_timeout(conn, ksrv_http_keepalive_timeout);
+	if (!h->rlen) {
+		kfree(h->rbuf);
+		h->rbuf = NULL;
+	} else {
+		ksrv_conn_set_deadline(conn, ksrv_http_header_timeout);
+	}
+}
+
+static int http_data_ready(struct ksrv_conn *conn)
+{
+	struct ksrv_http_conn *h = ksrv_conn_priv(conn);
+	int round, err;
+
+	for (round = 0; round < HTTP_BUDGET; round++) {
+		if (h->out.active) {
+			err = ksrv_http_out_send(conn, &h->out);
+			if (err)
+				return err == -EAGAIN ? 0 : err;
+			if (h->out.close)
+				return KSRV_CLOSE;
+			ksrv_http_out_reset(&h->out);
+			http_idle(conn, h);
+		}
+		err = http_receive(conn, h);
+		if (err == -EAGAIN) {
+			if (!h->rlen)
+				http_idle(conn, h);
+			return 0;
+		}
+		if (err)
+			return err;
+	}
+	ksrv_conn_requeue(conn);
+	return 0;
+}
+
+static int http_open(struct ksrv_conn *conn)
+{
+	ksrv_conn_set_timeout(conn, ksrv_http_keepalive_timeout);
+	return 0;
+}
+
+/* A head that did not complete in time gets a 408 if there is room for
+ * it; the connection is closed either way.
+ */
+static void http_timeout(struct ksrv_conn *conn)
+{
+	struct ksrv_http_conn *h = ksrv_conn_priv(conn);
+
+	if (h->out.active || !h->rlen)
+		return;
+	if (ksrv_http_error(&h->out, 408, true, false, NULL))
+		return;
+	ksrv_http_out_send(conn, &h->out);
+}
+
+static void http_release(struct ksrv_conn *conn)
+{
+	struct ksrv_http_conn *h = ksrv_conn_priv(conn);
+
+	ksrv_http_out_reset(&h->out);
+	kfree(h->out.head);
+	kfree(h->rbuf);
+}
+
+static int http_start(void)
+{
+	return ksrv_http_root_start();
+}
+
+static const struct ksrv_proto_ops http_ops = {
+	.name = "http",
+	.enabled = &http_enable,
+	.priv_size = sizeof(struct ksrv_http_conn),
+	.start = http_start,
+	.stats_file = "http_status",
+	.stats_show = ksrv_http_status_show,
+	.open = http_open,
+	.data_ready = http_data_ready,
+	.timeout = http_timeout,
+	.release = http_release,
+};
+
+int ksrv_http_init(void)
+{
+	int err;
+
+	err = ksrv_http_resp_init();
+	if (err)
+		return err;
+	err = ksrv_proto_register(&http_ops);
+	if (err)
+		ksrv_http_resp_exit();
+	return err;
+}
+
+void ksrv_http_exit(void)
+{
+	ksrv_proto_unregister(&http_ops);
+	ksrv_http_root_exit();
+	ksrv_http_resp_exit();
+}

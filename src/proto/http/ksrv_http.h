@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internals of the HTTP/1.1 plug-in, shared by its units. The parsers
+ * (ksrv_http_parse.h and friends) are plain C; everything here is kernel
+ * code.
+ */
+#ifndef _KSRV_HTTP_H
+#define _KSRV_HTTP_H
+
+#include <linux/fs.h>
+#include <linux/path.h>
+#include <linux/types.h>
+
+#include <ksrv.h>
+#include "ksrv_http_parse.h"
+
+/* A request head must fit here; bigger ones get 431. */
+#define KSRV_HTTP_RBUF_SIZE	16384
+#define KSRV_HTTP_MAX_LINE	8000
+#define KSRV_HTTP_MAX_HEADERS	100
+/* Status line and headers of one response. */
+#define KSRV_HTTP_HEAD_SIZE	2048
+/* Longest normalised path looked up below the root. */
+#define KSRV_HTTP_PATH_MAX	4096
+
+extern unsigned int ksrv_http_header_timeout;
+extern unsigned int ksrv_http_keepalive_timeout;
+extern unsigned int ksrv_http_max_requests;
+extern bool ksrv_http_listing;
+
+/**
+ * struct ksrv_http_out - the response being sent
+ * @head: status line and headers (kmalloc'ed, KSRV_HTTP_HEAD_SIZE)
+ * @hlen: bytes in @head
+ * @hoff: bytes of @head sent
+ * @body: generated body (error page, listing), kvmalloc'ed, or NULL
+ * @blen: bytes in @body
+ * @boff: bytes of @body sent
+ * @file: file whose bytes [@pos, @end) follow the head, or NULL
+ * @pos: next file offset to send
+ * @end: file offset after the last byte to send
+ * @close: close the connection once everything is sent
+ * @active: a response is in progress
+ */
+struct ksrv_http_out {
+	char *head;
+	size_t hlen;
+	size_t hoff;
+	char *body;
+	size_t blen;
+	size_t boff;
+	struct file *file;
+	loff_t pos;
+	loff_t end;
+	bool close;
+	bool active;
+};
+
+/**
+ * struct ksrv_http_conn - per-connection state
+ * @rbuf: received bytes not yet consumed (one head plus what follows it,
+ *	for pipelining), or NULL while idle
+ * @rlen: bytes in @rbuf
+ * @nreq: requests answered on this connection
+ * @out: the response in progress
+ */
+struct ksrv_http_conn {
+	char *rbuf;
+	size_t rlen;
+	unsigned int nreq;
+	struct ksrv_http_out out;
+};
+
+/**
+ * struct ksrv_http_file - what a request resolved to
+ * @path: looked-up path below the root
+ * @stat: its attributes
+ */
+struct ksrv_http_file {
+	struct path path;
+	struct kstat stat;
+};
+
+/* ksrv_http_root.c */
+int ksrv_http_root_start(void);
+void ksrv_http_root_exit(void);
+int ksrv_http_lookup(const char *rel, struct ksrv_http_file *f);
+
+/* ksrv_http_resp.c */
+int ksrv_http_status_index(unsigned int status);
+void ksrv_http_count_status(unsigned int status);
+int ksrv_http_status_show(struct seq_file *m, void *v);
+int ksrv_http_resp_init(void);
+void ksrv_http_resp_exit(void);
+const char *ksrv_http_reason(unsigned int status);
+size_t ksrv_http_head(char *buf, size_t size, unsigned int status,
+		      bool close, const char *extra);
+int ksrv_http_error(struct ksrv_http_out *out, unsigned int status,
+		    bool close, bool head_only, const char *extra);
+void ksrv_http_out_reset(struct ksrv_http_out *out);
+int ksrv_http_out_send(struct ksrv_conn *conn, struct ksrv_http_out *out);
+
+/* ksrv_http_file.c */
+int ksrv_http_serve(struct ksrv_http_out *out,
+		    const struct ksrv_http_request *req, bool close);
+
+/* ksrv_http_dir.c */
+int ksrv_http_listing_body(struct ksrv_http_out *out,
+			   struct ksrv_http_file *dir, const char *rel,
+			   size_t rel_len);
+
+#endif /* _KSRV_HTTP_H */

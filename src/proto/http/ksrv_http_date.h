@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ksrv_http_date.h - HTTP dates (RFC 9110 5.6.7) to and from seconds since
+ * the Unix epoch (UTC, leap seconds ignored as POSIX time does).
+ */
+#ifndef KSRV_HTTP_DATE_H
+#define KSRV_HTTP_DATE_H
+
+#include "ksrv_plain.h"
+
+/* "Sun, 06 Nov 1994 08:49:37 GMT" is always exactly this long. */
+#define KSRV_HTTP_DATE_LEN	29
+/* Buffer size for ksrv_http_date_format(): the date plus a NUL. */
+#define KSRV_HTTP_DATE_BUF	(KSRV_HTTP_DATE_LEN + 1)
+/* Largest time that still has a four-digit year: 9999-12-31 23:59:59. */
+#define KSRV_HTTP_DATE_MAX	253402300799LL
+
+bool ksrv_http_date_format(s64 secs, char *out, size_t out_size);
+bool ksrv_http_date_parse(const char *s, size_t len, s64 *secs);
+
+#endif /* KSRV_HTTP_DATE_H */

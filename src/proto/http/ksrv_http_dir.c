@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Directory listings. Names are collected first and looked up afterwards:
+ * iterate_dir() holds the directory's lock while it calls the actor, and a
+ * look-up in the same directory from inside the actor could deadlock.
+ * Every name is URL-encoded for its link and HTML-escaped for its text;
+ * hidden names are left out, as they are not served.
+ */
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/namei.h>
+#include <linux/slab.h>
+#include <linux/stat.h>
+
+#include <ksrv_compat.h>
+#include "ksrv_http.h"
+#include "ksrv_http_date.h"
+#include "ksrv_http_path.h"
+
+/* Bounds on what one listing may cost. */
+#define LIST_MAX_ENTRIES	4096
+#define LIST_NAMES_SIZE		(256 * 1024)
+/* Worst case per entry: a name escaped twice, size, date and markup. */
+#define LIST_ENTRY_SIZE(len)	(9 * (len) + 192)
+#define LIST_FRAME_SIZE		(2 * 6 * KSRV_HTTP_PATH_MAX + 512)
+
+struct list_ctx {
+	struct dir_context ctx;
+	char *names;		/* u8 length, then the name, per entry */
+	size_t used;
+	unsigned int n;
+	size_t body_size;
+	bool truncated;
+};
+
+static bool list_actor(struct dir_context *ctx, const char *name, int len,
+		       loff_t off, u64 ino, unsigned int type)
+{
+	struct list_ctx *l = container_of(ctx, struct list_ctx, ctx);
+
+	if (len <= 0 || len > 255 || name[0] == '.')
+		return true;
+	if (l->n == LIST_MAX_ENTRIES || l->used + 1 + len > LIST_NAMES_SIZE) {
+		l->truncated = true;
+		return false;
+	}
+	l->names[l->used] = (char)len;
+	memcpy(l->names + l->used + 1, name, len);
+	l->used += 1 + len;
+	l->n++;
+	l->body_size += LIST_ENTRY_SIZE(len);
+	return true;
+}
+
+static int list_collect(struct ksrv_http_file *dir, struct list_ctx *l)
+{
+	struct file *file;
+	int err;
+
+	file = dentry_open(&dir->path, O_RDONLY | O_DIRECTORY, current_cred());
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	err = iterate_dir(file, &l->ctx);
+	fput(file);
+	return err;
+}
+
+struct list_buf {
+	char *p;
+	size_t len;
+	size_t size;
+};
+
+/* The buffer is sized for the worst case; a string that would not fit
+ * is dropped rather than cut.
+ */
+static void put_str(struct list_buf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= b->size - b->len)
+		return;
+	memcpy(b->p + b->len, s, n + 1);
+	b->len += n;
+}
+
+static void put_escaped(struct list_buf *b, const char *s, size_t len)
+{
+	size_t n = 0;
+
+	if (ksrv_http_html_escape(s, len, b->p + b->len, b->size - b->len, &n))
+		b->len += n;
+}
+
+static void put_encoded(struct list_buf *b, const char *s, size_t len)
+{
+	size_t n = 0;
+
+	if (ksrv_http_url_encode(s, len, b->p + b->len, b->size - b->len, &n))
+		b->len += n;
+}
+
+/* One table row; attributes come from lstat, so links are not followed
+ * out of the root even for their size.
+ */
+static void list_row(struct list_buf *b, struct ksrv_http_file *dir,
+		       const char *name, size_t len)
+{
+	char date[KSRV_HTTP_DATE_BUF] = "-";
+	char tmp[256];
+	struct ksrv_http_file f;
+	bool is_dir = false;
+	u64 size = 0;
+
+	memcpy(tmp, name, len);
+	tmp[len] = '\0';
+	if (!vfs_path_lookup(dir->path.dentry, dir->path.mnt, tmp,
+			     LOOKUP_BENEATH, &f.path)) {
+		if (!vfs_getattr(&f.path, &f.stat, STATX_BASIC_STATS,
+				 AT_STATX_SYNC_AS_STAT)) {
+			is_dir = S_ISDIR(f.stat.mode);
+			size = f.stat.size;
+			ksrv_http_date_format(f.stat.mtime.tv_sec, date,
+					      sizeof(date));
+		}
+		path_put(&f.path);
+	}
+	put_str(b, "<tr><td><a href=\"");
+	put_encoded(b, name, len);
+	put_str(b, is_dir ? "/\">" : "\">");
+	put_escaped(b, name, len);
+	put_str(b, is_dir ? "/</a></td><td>-</td><td>" : "</a></td><td>");
+	if (!is_dir)
+		b->len += scnprintf(b->p + b->len, b->size - b->len,
+				    "%llu</td><td>", size);
+	put_str(b, date);
+	put_str(b, "</td></tr>\n");
+}
+
+static void list_title(struct list_buf *b, const char *rel, size_t len)
+{
+	put_str(b, "/");
+	put_escaped(b, rel, len);
+	if (len)
+		put_str(b, "/");
+}
+
+static void list_render(struct list_buf *b, struct ksrv_http_file *dir,
+			struct list_ctx *l, const char *rel, size_t rel_len)
+{
+	size_t off = 0, len;
+	unsigned int i;
+
+	put_str(b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Index of ");
+	list_title(b, rel, rel_len);
+	put_str(b, "</title></head>\n<body><h1>Index of ");
+	list_title(b, rel, rel_len);
+	put_str(b, "</h1>\n<table>\n<tr><th>Name</th><th>Size</th><th>Modified</th></tr>\n");
+	if (rel_len)
+		put_str(b, "<tr><td><a href=\"../\">../</a></td><td>-</td><td>-</td></tr>\n");
+	for (i = 0; i < l->n; i++) {
+		len = (u8)l->names[off];
+		list_row(b, dir, l->names + off + 1, len);
+		off += 1 + len;
+	}
+	put_str(b, "</table>\n");
+	if (l->truncated)
+		put_str(b, "<p>Listing truncated.</p>\n");
+	put_str(b, "</body></html>\n");
+}
+
+/**
+ * ksrv_http_listing_body() - render a directory listing into out->body
+ * @out: the response being prepared
+ * @dir: the directory
+ * @rel: its normalised path below the root, for the title
+ * @rel_len: length of @rel
+ *
+ * Return: 0 with out->body and out->blen set, or a negative errno.
+ */
+int ksrv_http_listing_body(struct ksrv_http_out *out,
+			   struct ksrv_http_file *dir, const char *rel,
+			   size_t rel_len)
+{
+	struct list_ctx l = { .ctx.actor = list_actor };
+	struct list_buf b = { };
+	int err;
+
+	l.names = kvmalloc(LIST_NAMES_SIZE, GFP_KERNEL);
+	if (!l.names)
+		return -ENOMEM;
+	err = list_collect(dir, &l);
+	if (err)
+		goto out;
+	b.size = LIST_FRAME_SIZE + l.body_size;
+	b.p = kvmalloc(b.size, GFP_KERNEL);
+	if (!b.p) {
+		err = -ENOMEM;
+		goto out;
+	}
+	b.p[0] = '\0';
+	list_render(&b, dir, &l, rel, rel_len);
+	out->body = b.p;
+	out->blen = b.len;
+out:
+	kvfree(l.names);
+	return err;
+}

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Turning a parsed request into a response: path checks, redirects for
+ * directories, index.html, conditional requests, ranges, and the file
+ * itself. Nothing here sends; it only prepares struct ksrv_http_out.
+ */
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/namei.h>
+#include <linux/slab.h>
+#include <linux/stat.h>
+
+#include "ksrv_http.h"
+#include "ksrv_http_date.h"
+#include "ksrv_http_mime.h"
+#include "ksrv_http_path.h"
+#include "ksrv_http_range.h"
+
+#define ETAG_SIZE	64
+
+/* What a request needs while it is being turned into a response. */
+struct http_ctx {
+	struct ksrv_http_out *out;
+	const struct ksrv_http_request *req;
+	bool close;
+	bool head_only;
+	char *rel;		/* normalised path, __getname() buffer */
+	size_t rel_len;
+	struct ksrv_http_file f;
+};
+
+static int http_lookup_status(int err)
+{
+	switch (err) {
+	case -ENOENT:
+	case -ENOTDIR:
+	case -ENAMETOOLONG:
+		return 404;
+	case -EXDEV:
+	case -ELOOP:
+	case -EACCES:
+	case -EPERM:
+		return 403;
+	}
+	return 500;
+}
+
+static int http_fail(struct http_ctx *c, unsigned int status,
+		     const char *extra)
+{
+	/* A request the parser accepted but whose target is malformed may
+	 * come from a confused client; do not keep talking to it.
+	 */
+	if (status == 400)
+		c->close = true;
+	return ksrv_http_error(c->out, status, c->close, c->head_only, extra);
+}
+
+static void http_etag(const struct kstat *st, char *etag)
+{
+	snprintf(etag, ETAG_SIZE, "\"%llx-%llx-%llx\"",
+		 (unsigned long long)st->ino, (unsigned long long)st->size,
+		 (unsigned long long)timespec64_to_ns(&st->mtime));
+}
+
+static bool http_not_modified(const struct ksrv_http_request *req,
+			      const struct kstat *st, const char *etag)
+{
+	/* If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2). */
+	if (req->if_none_match.len)
+		return ksrv_http_etag_match(req->if_none_match.ptr,
+					    req->if_none_match.len, etag,
+					    strlen(etag), true);
+	return req->ims_valid && st->mtime.tv_sec <= req->if_modified_since;
+}
+
+/* If-Range with a different validator means: send the whole file. */
+static bool http_range_applies(const struct ksrv_http_request *req,
+			       const char *etag)
+{
+	if (!req->range.len)
+		return false;
+	if (!req->if_range.len)
+		return true;
+	return req->if_range.len == strlen(etag) &&
+	       !memcmp(req->if_range.ptr, etag, req->if_range.len);
+}
+
+static int http_head_file(struct http_ctx *c, unsigned int status,
+			  const char *etag, u64 start, u64 len)
+{
+	struct ksrv_http_out *out = c->out;
+	const struct kstat *st = &c->f.stat;
+	char lastmod[KSRV_HTTP_DATE_BUF];
+	size_t n;
+
+	ksrv_http_date_format(st->mtime.tv_sec, lastmod, sizeof(lastmod));
+	n = ksrv_http_head(out->head, KSRV_HTTP_HEAD_SIZE, status, c->close,
+			   NULL);
+	n += scnprintf(out->head + n, KSRV_HTTP_HEAD_SIZE - n,
+		       "Last-Modified: %s\r\nETag: %s\r\n", lastmod, etag);
+	if (status != 304)
+		n += scnprintf(out->head + n, KSRV_HTTP_HEAD_SIZE - n,
+			       "Content-Type: %s\r\nContent-Length: %llu\r\nAccept-Ranges: bytes\r\n",
+			       ksrv_http_mime_type(c->rel, c->rel_len), len);
+	if (status == 206)
+		n += scnprintf(out->head + n, KSRV_HTTP_HEAD_SIZE - n,
+			       "Content-Range: bytes %llu-%llu/%llu\r\n", start,
+			       start + len - 1, (u64)st->size);
+	n += scnprintf(out->head + n, KSRV_HTTP_HEAD_SIZE - n, "\r\n");
+	out->hlen = n;
+	out->hoff = 0;
+	out->close = c->close;
+	out->active = true;
+	ksrv_http_count_status(status);
+	return 0;
+}
+
+static int http_open_body(struct http_ctx *c, u64 start, u64 len)
+{
+	struct file *file;
+
+	if (c->head_only || !len)
+		return 0;
+	file = dentry_open(&c->f.path, O_RDONLY | O_LARGEFILE, current_cred());
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	c->out->file = file;
+	c->out->pos = start;
+	c->out->end = start + len;
+	return 0;
+}
+
+static int http_serve_file(struct http_ctx *c)
+{
+	const struct ksrv_http_request *req = c->req;
+	u64 size = c->f.stat.size, start = 0, len = size;
+	char etag[ETAG_SIZE], cr[64];
+	int r, err;
+
+	http_etag(&c->f.stat, etag);
+	if (http_not_modified(req, &c->f.stat, etag))
+		return http_head_file(c, 304, etag, 0, 0);
+	r = KSRV_HTTP_RANGE_IGNORE;
+	if (http_range_applies(req, etag))
+		r = ksrv_http_range_parse(req->range.ptr, req->range.len, size,
+					  &start, &len);
+	if (r == KSRV_HTTP_RANGE_UNSATISFIABLE) {
+		snprintf(cr, sizeof(cr), "Content-Range: bytes */%llu\r\n",
+			 size);
+		return http_fail(c, 416, cr);
+	}
+	if (r != KSRV_HTTP_RANGE_SATISFIABLE) {
+		start = 0;
+		len = size;
+	}
+	err = http_open_body(c, start, len);
+	if (err)
+		return http_fail(c, http_lookup_status(err), NULL);
+	return http_head_file(c, r == KSRV_HTTP_RANGE_SATISFIABLE ? 206 : 200,
+			      etag, start, len);
+}
+
+/* "/dir" names a directory: send the client to "/dir/". */
+static int http_redirect(struct http_ctx *c)
+{
+	static const char pre[] = "Location: /";
+	size_t n = sizeof(pre) - 1, enc;
+	char *loc;
+	int err;
+
+	loc = kmalloc(KSRV_HTTP_HEAD_SIZE / 2, GFP_KERNEL);
+	if (!loc)
+		return -ENOMEM;
+	memcpy(loc, pre, n);
+	if (!ksrv_http_url_encode(c->rel, c->rel_len, loc + n,
+				  KSRV_HTTP_HEAD_SIZE / 2 - n - 4, &enc)) {
+		kfree(loc);
+		return http_fail(c, 414, NULL);
+	}
+	memcpy(loc + n + enc, "/\r\n", 4);
+	err = http_fail(c, 301, loc);
+	kfree(loc);
+	return err;
+}
+
+static int http_serve_listing(struct http_ctx *c)
+{
+	struct ksrv_http_out *out = c->out;
+	int err;
+
+	err = ksrv_http_listing_body(out, &c->f, c->rel, c->rel_len);
+	if (err)
+		return http_fail(c, err == -ENOMEM ? 500 : 403, NULL);
+	out->hlen = ksrv_http_head(out->head, KSRV_HTTP_HEAD_SIZE, 200,
+				   c->close, NULL);
+	out->hlen += scnprintf(out->head + out->hlen,
+			       KSRV_HTTP_HEAD_SIZE - out->hlen,
+			       "Content-Type: text/html; charset=utf-8\r\nContent-Length: %zu\r\n\r\n",
+			       out->blen);
+	if (c->head_only) {
+		kvfree(out->body);
+		out->body = NULL;
+		out->blen = 0;
+	}
+	out->hoff = 0;
+	out->boff = 0;
+	out->close = c->close;
+	out->active = true;
+	ksrv_http_count_status(200);
+	return 0;
+}
+
+/* A directory: its index.html, else a listing, else 403. */
+static int http_serve_dir(struct http_ctx *c)
+{
+	static const char index[] = "index.html";
+	size_t n = c->rel_len;
+	struct ksrv_http_file dir = c->f;
+	int err;
+
+	if (n + 1 + sizeof(index) > KSRV_HTTP_PATH_MAX)
+		return http_fail(c, 414, NULL);
+	if (n)
+		c->rel[n++] = '/';
+	memcpy(c->rel + n, index, sizeof(index));
+	err = ksrv_http_lookup(c->rel, &c->f);
+	if (!err && S_ISREG(c->f.stat.mode)) {
+		c->rel_len = n + sizeof(index) - 1;
+		err = http_serve_file(c);
+		path_put(&c->f.path);
+		c->f = dir;
+		return err;
+	}
+	if (!err)
+		path_put(&c->f.path);
+	c->f = dir;
+	c->rel[c->rel_len] = '\0';
+	if (!ksrv_http_listing)
+		return http_fail(c, 403, NULL);
+	return http_serve_listing(c);
+}
+
+static int http_serve_path(struct http_ctx *c)
+{
+	struct ksrv_http_path_info info;
+	int res, err;
+
+	res = ksrv_http_path_normalize(c->req->path.ptr, c->req->path.len,
+				       c->rel, KSRV_HTTP_PATH_MAX - 1, &info);
+	if (res)
+		return http_fail(c, res, NULL);
+	/* Hidden files are not served: they are usually meta-data. */
+	if (info.hidden)
+		return http_fail(c, 404, NULL);
+	c->rel_len = info.len;
+	c->rel[info.len] = '\0';
+	err = ksrv_http_lookup(c->rel, &c->f);
+	if (err)
+		return http_fail(c, http_lookup_status(err), NULL);
+	if (S_ISDIR(c->f.stat.mode) && info.len && !info.trailing_slash)
+		err = http_redirect(c);
+	else if (S_ISDIR(c->f.stat.mode))
+		err = http_serve_dir(c);
+	else if (S_ISREG(c->f.stat.mode))
+		err = http_serve_file(c);
+	else	/* FIFOs and devices could block or have side effects. */
+		err = http_fail(c, 403, NULL);
+	path_put(&c->f.path);
+	return err;
+}
+
+/**
+ * ksrv_http_serve() - prepare the response to a parsed request
+ * @out: the connection's response, not active
+ * @req: the request, pointing into the receive buffer
+ * @close: the connection closes after this response
+ *
+ * Return: 0 with @out active, or a negative errno (the connection is
+ * then closed without a response).
+ */
+int ksrv_http_serve(struct ksrv_http_out *out,
+		    const struct ksrv_http_request *req, bool close)
+{
+	struct http_ctx c = {
+		.out = out,
+		.req = req,
+		.close = close,
+		.head_only = req->method == KSRV_HTTP_M_HEAD,
+	};
+	int err;
+
+	if (!out->head) {
+		out->head = kmalloc(KSRV_HTTP_HEAD_SIZE, GFP_KERNEL);
+		if (!out->head)
+			return -ENOMEM;
+	}
+	c.rel = __getname();
+	if (!c.rel)
+		return -ENOMEM;
+	err = http_serve_path(&c);
+	__putname(c.rel);
+	if (err)
+		ksrv_http_out_reset(out);
+	return err;
+}

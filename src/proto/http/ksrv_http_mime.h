@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ksrv_http_mime.h - file name extension to Content-Type.
+ */
+#ifndef KSRV_HTTP_MIME_H
+#define KSRV_HTTP_MIME_H
+
+#include "ksrv_plain.h"
+
+#define KSRV_HTTP_MIME_DEFAULT	"application/octet-stream"
+
+const char *ksrv_http_mime_type(const char *name, size_t len);
+
+#endif /* KSRV_HTTP_MIME_H */

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Responses: status lines and common headers, error pages, per-status
+ * counters, and sending a response without blocking.
+ */
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/percpu.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+
+#include "ksrv_http.h"
+#include "ksrv_http_date.h"
+
+struct http_status {
+	unsigned int code;
+	const char *reason;
+};
+
+static const struct http_status statuses[] = {
+	{ 200, "OK" },
+	{ 206, "Partial Content" },
+	{ 301, "Moved Permanently" },
+	{ 304, "Not Modified" },
+	{ 400, "Bad Request" },
+	{ 403, "Forbidden" },
+	{ 404, "Not Found" },
+	{ 405, "Method Not Allowed" },
+	{ 408, "Request Timeout" },
+	{ 413, "Content Too Large" },
+	{ 414, "URI Too Long" },
+	{ 416, "Range Not Satisfiable" },
+	{ 417, "Expectation Failed" },
+	{ 431, "Request Header Fields Too Large" },
+	{ 500, "Internal Server Error" },
+	{ 501, "Not Implemented" },
+	{ 505, "HTTP Version Not Supported" },
+};
+
+#define NR_STATUSES	ARRAY_SIZE(statuses)
+
+struct http_counts {
+	u64 n[NR_STATUSES];
+};
+
+static struct http_counts __percpu *counts;
+
+/* Return: index into statuses[], or the index of 500 if unknown. */
+int ksrv_http_status_index(unsigned int status)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_STATUSES; i++)
+		if (statuses[i].code == status)
+			return i;
+	return ksrv_http_status_index(500);
+}
+
+const char *ksrv_http_reason(unsigned int status)
+{
+	return statuses[ksrv_http_status_index(status)].reason;
+}
+
+void ksrv_http_count_status(unsigned int status)
+{
+	this_cpu_inc(counts->n[ksrv_http_status_index(status)]);
+}
+
+int ksrv_http_status_show(struct seq_file *m, void *v)
+{
+	unsigned int i;
+	u64 sum;
+	int cpu;
+
+	seq_puts(m, "status count\n");
+	for (i = 0; i < NR_STATUSES; i++) {
+		sum = 0;
+		for_each_possible_cpu(cpu)
+			sum += READ_ONCE(per_cpu_ptr(counts, cpu)->n[i]);
+		seq_printf(m, "%u %llu\n", statuses[i].code, sum);
+	}
+	return 0;
+}
+
+int ksrv_http_resp_init(void)
+{
+	counts = alloc_percpu(struct http_counts);
+	return counts ? 0 : -ENOMEM;
+}
+
+void ksrv_http_resp_exit(void)
+{
+	free_percpu(counts);
+}
+
+/**
+ * ksrv_http_head() - format a status line and the headers every response
+ * carries
+ * @buf: destination
+ * @size: its size
+ * @status: HTTP status
+ * @close: announce that the connection closes after this response
+ * @extra: further header lines, each ending in CRLF, or NULL
+ *
+ * The blank line that ends the head is not added.
+ *
+ * Return: bytes written, or 0 if @size was too small.
+ */
+size_t ksrv_http_head(char *buf, size_t size, unsigned int status,
+		      bool close, const char *extra)
+{
+	char date[KSRV_HTTP_DATE_BUF];
+	int n;
+
+	ksrv_http_date_format(ktime_get_real_seconds(), date, sizeof(date));
+	n = snprintf(buf, size,
+		     "HTTP/1.1 %u %s\r\nDate: %s\r\nServer: ksrv\r\nConnection: %s\r\n%s",
+		     status, ksrv_http_reason(status), date,
+		     close ? "close" : "keep-alive", extra ? extra : "");
+	return n < size ? n : 0;
+}
+
+static int http_out_head_buf(struct ksrv_http_out *out)
+{
+	if (!out->head) {
+		out->head = kmalloc(KSRV_HTTP_HEAD_SIZE, GFP_KERNEL);
+		if (!out->head)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * ksrv_http_error() - prepare a short HTML response for a status
+ * @out: the response to fill; must not be active
+ * @status: 3xx, 4xx or 5xx
+ * @close: close the connection afterwards
+ * @head_only: HEAD request: headers only
+ * @extra: further header lines (Allow, Location, Content-Range) or NULL
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int ksrv_http_error(struct ksrv_http_out *out, unsigned int status,
+		    bool close, bool head_only, const char *extra)
+{
+	static const char fmt[] =
+		"<!DOCTYPE html>\n<html><head><title>%u %s</title></head><body><h1>%u %s</h1></body></html>\n";
+	const char *reason = ksrv_http_reason(status);
+	char body[160];
+	size_t n, blen;
+
+	if (http_out_head_buf(out))
+		return -ENOMEM;
+	blen = snprintf(body, sizeof(body), fmt, status, reason, status,
+			reason);
+	n = ksrv_http_head(out->head, KSRV_HTTP_HEAD_SIZE, status, close,
+			   extra);
+	n += scnprintf(out->head + n, KSRV_HTTP_HEAD_SIZE - n,
+		       "Content-Type: text/html; charset=utf-8\r\nContent-Length: %zu\r\n\r\n%s",
+		       blen, head_only ? "" : body);
+	out->hlen = n;
+	out->hoff = 0;
+	out->close = close;
+	out->active = true;
+	ksrv_http_count_status(status);
+	return 0;
+}
+
+/**
+ * ksrv_http_out_reset() - forget a finished or abandoned response
+ * @out: the response
+ *
+ * Keeps the head buffer for the next response on the connection.
+ */
+void ksrv_http_out_reset(struct ksrv_http_out *out)
+{
+	if (out->file)
+		fput(out->file);
+	kvfree(out->body);
+	out->file = NULL;
+	out->body = NULL;
+	out->hlen = 0;
+	out->hoff = 0;
+	out->blen = 0;
+	out->boff = 0;
+	out->close = false;
+	out->active = false;
+}
+
+static int http_send_buf(struct ksrv_conn *conn, const char *buf, size_t len,
+			 size_t *off, bool more)
+{
+	int n;
+
+	while (*off < len) {
+		n = ksrv_conn_send(conn, buf + *off, len - *off, more);
+		if (n < 0)
+			return n;
+		*off += n;
+	}
+	return 0;
+}
+
+/* A page of the file from the page cache, up to date, or NULL. */
+static struct page *http_cached_page(struct file *file, pgoff_t index)
+{
+	struct page *page = find_get_page(file->f_mapping, index);
+
+	if (page && !PageUptodate(page)) {
+		put_page(page);
+		page = NULL;
+	}
+	return page;
+}
+
+/*
+ * Sends file bytes starting at out->pos from the page cache, without
+ * copying them. A page not in the cache is read in first (which also
+ * starts read-ahead); a file system without a page cache falls back to a
+ * copying send.
+ */
+static int http_send_file_chunk(struct ksrv_conn *conn,
+				struct ksrv_http_out *out)
+{
+	size_t off = offset_in_page(out->pos);
+	size_t len = min_t(loff_t, PAGE_SIZE - off, out->end - out->pos);
+	bool more = out->pos + len < out->end;
+	/* The head is out by now: its buffer is free for the fallback. */
+	char *tmp = out->head;
+	struct page *page;
+	loff_t pos;
+	int n;
+
+	page = http_cached_page(out->file, out->pos >> PAGE_SHIFT);
+	if (!page) {
+		pos = out->pos;
+		n = kernel_read(out->file, tmp,
+				min_t(size_t, len, KSRV_HTTP_HEAD_SIZE), &pos);
+		if (n <= 0)
+			return n ? n : -EIO;
+		page = http_cached_page(out->file, out->pos >> PAGE_SHIFT);
+		if (!page)
+			return ksrv_conn_send(conn, tmp, n, more);
+	}
+	n = ksrv_conn_send_page(conn, page, off, len, more);
+	put_page(page);
+	return n;
+}
+
+/**
+ * ksrv_http_out_send() - send as much of the response as the socket takes
+ * @conn: the connection
+ * @out: an active response
+ *
+ * Return: 0 when all of it was sent, -EAGAIN when the socket is full (the
+ * connection's write_space continues), or a negative errno.
+ */
+int ksrv_http_out_send(struct ksrv_conn *conn, struct ksrv_http_out *out)
+{
+	bool more = out->blen || out->file;
+	int n;
+
+	n = http_send_buf(conn, out->head, out->hlen, &out->hoff, more);
+	if (!n && out->body)
+		n = http_send_buf(conn, out->body, out->blen, &out->boff,
+				  false);
+	while (!n && out->file && out->pos < out->end) {
+		n = http_send_file_chunk(conn, out);
+		if (n > 0) {
+			out->pos += n;
+			n = 0;
+		}
+	}
+	return n;
+}
