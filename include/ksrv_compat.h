@@ -17,7 +17,7 @@
  * sock_sendmsg() with MSG_SPLICE_PAGES takes page references instead of
  * copying.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#if KERNEL_VERSION(6, 5, 0) <= LINUX_VERSION_CODE
 static inline int ksrv_compat_send_page(struct socket *sock, struct page *page,
 					size_t offset, size_t len, int flags)
 {
@@ -40,7 +40,7 @@ static inline int ksrv_compat_send_page(struct socket *sock, struct page *page,
  * vfs_path_lookup() is exported by both kernels but declared in
  * <linux/namei.h> only in newer ones; the prototype is the same.
  */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
+#if KERNEL_VERSION(6, 12, 0) > LINUX_VERSION_CODE
 struct dentry;
 struct vfsmount;
 struct path;

@@ -177,7 +177,7 @@ void ksrv_conn_close(struct ksrv_conn *conn)
 	spin_lock(&svc->lock);
 	list_del_init(&conn->node);
 	spin_unlock(&svc->lock);
-	ksrv_count(svc, closed, 1);
+	ksrv_count(svc, KSRV_C_CLOSED, 1);
 	if (conn->task)
 		wake_up_process(conn->task);
 	pr_debug("conn %p closed\n", conn);
@@ -192,7 +192,7 @@ static int ksrv_conn_dispatch(struct ksrv_conn *conn)
 	if (test_and_clear_bit(KSRV_EV_TIMEOUT, &conn->events)) {
 		if (ops->timeout)
 			ops->timeout(conn);
-		ksrv_count(conn->svc, timed_out, 1);
+		ksrv_count(conn->svc, KSRV_C_TIMED_OUT, 1);
 		return -ETIMEDOUT;
 	}
 	if (test_and_clear_bit(KSRV_EV_WRITE, &conn->events)) {
@@ -284,7 +284,7 @@ static bool ksrv_conn_admit(struct ksrv_service *svc)
 		return true;
 	if (atomic_dec_and_test(&nr_conns))
 		wake_up(&nr_conns_wait);
-	ksrv_count(svc, refused, 1);
+	ksrv_count(svc, KSRV_C_REFUSED, 1);
 	net_dbg_ratelimited("ksrv: %s:%u: connection limit %u reached\n",
 			    svc->ops->name, svc->port,
 			    ksrv_param_max_connections);
@@ -310,7 +310,7 @@ static void ksrv_conn_register(struct ksrv_conn *conn)
 	spin_lock(&svc->lock);
 	list_add_tail(&conn->node, &svc->conns);
 	spin_unlock(&svc->lock);
-	ksrv_count(svc, accepted, 1);
+	ksrv_count(svc, KSRV_C_ACCEPTED, 1);
 	ksrv_conn_attach(conn);
 	if (conn->task)
 		wake_up_process(conn->task);
@@ -485,7 +485,7 @@ int ksrv_conn_recv(struct ksrv_conn *conn, void *buf, size_t len)
 
 	ret = kernel_recvmsg(conn->sock, &msg, &vec, 1, len, MSG_DONTWAIT);
 	if (ret > 0) {
-		ksrv_count(conn->svc, bytes_in, ret);
+		ksrv_count(conn->svc, KSRV_C_BYTES_IN, ret);
 		ksrv_conn_touch(conn);
 	}
 	return ret;
@@ -494,7 +494,7 @@ int ksrv_conn_recv(struct ksrv_conn *conn, void *buf, size_t len)
 static int ksrv_conn_sent(struct ksrv_conn *conn, int ret)
 {
 	if (ret > 0) {
-		ksrv_count(conn->svc, bytes_out, ret);
+		ksrv_count(conn->svc, KSRV_C_BYTES_OUT, ret);
 		ksrv_conn_touch(conn);
 	} else if (ret == 0) {
 		ret = -EAGAIN;

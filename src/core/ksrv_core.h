@@ -35,13 +35,18 @@ extern enum ksrv_dispatch ksrv_param_dispatch;
 extern struct workqueue_struct *ksrv_wq;
 
 /* Per-CPU counters of a service; "open" is derived when read. */
+enum ksrv_counter {
+	KSRV_C_ACCEPTED,
+	KSRV_C_CLOSED,
+	KSRV_C_REFUSED,
+	KSRV_C_TIMED_OUT,
+	KSRV_C_BYTES_IN,
+	KSRV_C_BYTES_OUT,
+	KSRV_NR_COUNTERS
+};
+
 struct ksrv_counters {
-	u64 accepted;
-	u64 closed;
-	u64 refused;
-	u64 timed_out;
-	u64 bytes_in;
-	u64 bytes_out;
+	u64 c[KSRV_NR_COUNTERS];
 };
 
 /**
@@ -63,13 +68,17 @@ struct ksrv_service {
 	unsigned short port;
 	struct socket *lsock;
 	struct work_struct accept_work;
-	spinlock_t lock;
+	spinlock_t lock;	/* protects conns */
 	struct list_head conns;
 	struct ksrv_counters __percpu *counters;
 	void (*saved_data_ready)(struct sock *sk);
 };
 
-#define ksrv_count(svc, field, n) this_cpu_add((svc)->counters->field, (n))
+static inline void ksrv_count(struct ksrv_service *svc, enum ksrv_counter i,
+			      u64 n)
+{
+	this_cpu_add(svc->counters->c[i], n);
+}
 
 /* ksrv_proto.c */
 const struct ksrv_proto_ops *ksrv_proto_find(const char *name);

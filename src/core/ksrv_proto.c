@@ -12,7 +12,6 @@
 #include "ksrv_core.h"
 #include "ksrv_conn.h"
 
-
 struct ksrv_proto {
 	const struct ksrv_proto_ops *ops;
 	struct kmem_cache *cache;

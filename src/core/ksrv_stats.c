@@ -15,17 +15,13 @@ static struct proc_dir_entry *ksrv_proc_dir;
 static void ksrv_stats_sum(struct ksrv_service *svc, struct ksrv_counters *sum)
 {
 	const struct ksrv_counters *c;
-	int cpu;
+	int cpu, i;
 
 	memset(sum, 0, sizeof(*sum));
 	for_each_possible_cpu(cpu) {
 		c = per_cpu_ptr(svc->counters, cpu);
-		sum->accepted += READ_ONCE(c->accepted);
-		sum->closed += READ_ONCE(c->closed);
-		sum->refused += READ_ONCE(c->refused);
-		sum->timed_out += READ_ONCE(c->timed_out);
-		sum->bytes_in += READ_ONCE(c->bytes_in);
-		sum->bytes_out += READ_ONCE(c->bytes_out);
+		for (i = 0; i < KSRV_NR_COUNTERS; i++)
+			sum->c[i] += READ_ONCE(c->c[i]);
 	}
 }
 
@@ -44,9 +40,11 @@ static int ksrv_stats_show(struct seq_file *m, void *v)
 		 */
 		seq_printf(m, "%s %u %lld %llu %llu %llu %llu %llu\n",
 			   svc->ops->name, svc->port,
-			   (long long)(sum.accepted - sum.closed), sum.accepted,
-			   sum.refused, sum.timed_out, sum.bytes_in,
-			   sum.bytes_out);
+			   (long long)(sum.c[KSRV_C_ACCEPTED] -
+					sum.c[KSRV_C_CLOSED]),
+			   sum.c[KSRV_C_ACCEPTED], sum.c[KSRV_C_REFUSED],
+			   sum.c[KSRV_C_TIMED_OUT], sum.c[KSRV_C_BYTES_IN],
+			   sum.c[KSRV_C_BYTES_OUT]);
 	}
 	return 0;
 }

@@ -42,7 +42,9 @@ static inline bool ksrv_http_is_tchar(u8 c)
 {
 	if (ksrv_http_is_alpha(c) || ksrv_http_is_digit(c))
 		return true;
-	return c && memchr("!#$%&'*+-.^_`|~", c, 15);
+	static const char extra[] = "!#$%&'*+-.^_`|~";
+
+	return c && memchr(extra, c, sizeof(extra) - 1);
 }
 
 /* Optional whitespace (RFC 9110 5.6.3). */

@@ -104,7 +104,7 @@ static void put_encoded(struct list_buf *b, const char *s, size_t len)
  * out of the root even for their size.
  */
 static void list_row(struct list_buf *b, struct ksrv_http_file *dir,
-		       const char *name, size_t len)
+		     const char *name, size_t len)
 {
 	char date[KSRV_HTTP_DATE_BUF] = "-";
 	char tmp[256];

@@ -259,6 +259,7 @@ static int request_line(const char *buf, size_t len, size_t *pos,
 /* Host = uri-host [ ":" port ]: reg-name, IP literal or IPv4 characters. */
 static int field_host(struct ksrv_http_request *req, const char *v, size_t n)
 {
+	static const char extra[] = "-._~!$&'()*+,;=:[]%";
 	size_t i;
 	u8 c;
 
@@ -268,7 +269,7 @@ static int field_host(struct ksrv_http_request *req, const char *v, size_t n)
 	for (i = 0; i < n; i++) {
 		c = (u8)v[i];
 		if (!ksrv_http_is_alpha(c) && !ksrv_http_is_digit(c) &&
-		    !memchr("-._~!$&'()*+,;=:[]%", c, 20))
+		    (!c || !memchr(extra, c, sizeof(extra) - 1)))
 			return KSRV_HTTP_BAD_REQUEST;
 	}
 	/* The target's authority takes precedence (RFC 9112 3.2.2). */

@@ -23,7 +23,8 @@ static bool get_u64(const char *s, size_t len, size_t *pos, u64 *val)
 		return false;
 	for (; i < len && ksrv_http_is_digit((u8)s[i]); i++) {
 		d = (u8)s[i] - '0';
-		if (v > (U64_MAX - d) / 10)
+		/* Constant bounds only: no 64-bit division on 32-bit kernels. */
+		if (v > U64_MAX / 10 || (v == U64_MAX / 10 && d > U64_MAX % 10))
 			v = U64_MAX;
 		else
 			v = v * 10 + d;

@@ -146,8 +146,9 @@ static int http_out_head_buf(struct ksrv_http_out *out)
 int ksrv_http_error(struct ksrv_http_out *out, unsigned int status,
 		    bool close, bool head_only, const char *extra)
 {
+	/* The status is both title and heading of the page. */
 	static const char fmt[] =
-		"<!DOCTYPE html>\n<html><head><title>%u %s</title></head><body><h1>%u %s</h1></body></html>\n";
+		"<!DOCTYPE html>\n<title>%u %s</title>\n<h1>%u %s</h1>\n";
 	const char *reason = ksrv_http_reason(status);
 	char body[160];
 	size_t n, blen;
