@@ -173,8 +173,8 @@ static int http_redirect(struct http_ctx *c)
 	if (!loc)
 		return -ENOMEM;
 	memcpy(loc, pre, n);
-	if (!ksrv_http_url_encode(c->rel, c->rel_len, loc + n,
-				  KSRV_HTTP_HEAD_SIZE / 2 - n - 4, &enc)) {
+	if (!ksrv_http_url_encode_path(c->rel, c->rel_len, loc + n,
+				       KSRV_HTTP_HEAD_SIZE / 2 - n - 4, &enc)) {
 		kfree(loc);
 		return http_fail(c, 414, NULL);
 	}
