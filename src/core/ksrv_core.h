@@ -110,6 +110,10 @@ struct ksrv_service *ksrv_service_at(unsigned int i);
 void ksrv_reaper_start(void);
 void ksrv_reaper_stop(void);
 
+/* ksrv_drop.c */
+struct proc_dir_entry;
+int ksrv_drop_init(struct proc_dir_entry *dir);
+
 /* ksrv_stats.c */
 int ksrv_stats_init(void);
 void ksrv_stats_exit(void);

@@ -73,7 +73,7 @@ int ksrv_stats_init(void)
 		return -ENOMEM;
 	if (!proc_create_single("stats", 0444, ksrv_proc_dir,
 				ksrv_stats_show) ||
-	    ksrv_stats_proto_files()) {
+	    ksrv_stats_proto_files() || ksrv_drop_init(ksrv_proc_dir)) {
 		proc_remove(ksrv_proc_dir);
 		return -ENOMEM;
 	}
