@@ -5,7 +5,7 @@
 #   make check [QUICK=1] [KERNELS="6.1 6.12"] the test suite, in QEMU guests
 #   make lint                                 W=1, sparse and checkpatch, both kernels
 #   make run                                  ksrv in a VM, ports forwarded to the host
-#   make bench                                echo benchmark in a VM
+#   make bench / make bench-http              benchmarks in a VM (ratios)
 
 # The running kernel's build tree if there is one, else the newest Debian
 # headers installed.
@@ -20,7 +20,7 @@ BUILD = build/$(KREL)
 
 SOURCES := Kbuild $(shell find src include -name '*.[ch]')
 
-.PHONY: all module userspace check lint run bench unit fuzz clean
+.PHONY: all module userspace check lint run bench bench-http unit fuzz clean
 
 all: module userspace
 
@@ -40,11 +40,21 @@ check:
 lint:
 	@tests/lint.sh
 
+# The VM uses the 6.12 kernel unless KERNEL=6.1; HTTP_ROOT=/dir serves a
+# directory of this machine (seen read-only by the guest).
+KERNEL ?= 6.12
 run:
-	@tests/vm/run-interactive.sh
+	@tests/deps.sh
+	@kver=$$(tests/vm/kernels.sh $(KERNEL)) && \
+	$(MAKE) --no-print-directory module KDIR=/usr/src/linux-headers-$$kver && \
+	tests/vm/run.sh -k $$kver -i -p 12345:12345 -p 8081:8081 \
+		-e HTTP_ROOT=$(HTTP_ROOT) -e KSRV_ARGS="$(ARGS)" -- tests/vm/demo.sh
 
 bench:
 	@tests/bench/echo-bench.sh
+
+bench-http:
+	@tests/bench/http-bench.sh
 
 unit:
 	$(MAKE) -C tests/unit

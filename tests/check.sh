@@ -1,0 +1,200 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The whole ksrv test run (what `make check` calls):
+#   1. tests/deps.sh (installs what is missing)
+#   2. build ksrv.ko for every kernel, and the user-space tools
+#   3. tests/lint.sh (W=1, sparse, checkpatch)           [LINT=0 skips]
+#   4. host-side tests: tests/host/*.sh
+#   5. per kernel: boot a QEMU guest running tests/guest/run-suites.sh
+# then prints every failure and, as the very last line, "N passed, N failed".
+#
+# Environment:
+#   QUICK=1            short variant of every suite
+#   KERNELS="6.1 6.12" kernel series (or exact releases) to test
+#   KSRV_SUITES=...    only guest suites whose name contains one of these
+#   LINT=0             skip tests/lint.sh
+#   VERBOSE=1          copy guest consoles to stdout while they run
+#   VM_MEM=2048 VM_CPUS=2 guest size
+#   KSRV_CHECK_OUT=dir results directory (default build/check)
+# Results: build/check/ (results.txt per kernel, serial.log, dmesg.txt).
+
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT" || exit 2
+# shellcheck source=tests/vm/kernels.sh
+. "$ROOT/tests/vm/kernels.sh"
+
+QUICK=${QUICK:-0}
+KERNELS=${KERNELS:-6.1 6.12}
+LINT=${LINT:-1}
+VERBOSE=${VERBOSE:-0}
+VM_MEM=${VM_MEM:-2048}
+VM_CPUS=${VM_CPUS:-2}
+export QUICK KSRV_SUITES=${KSRV_SUITES:-}
+if [ "$QUICK" = 1 ]; then
+	VM_TIMEOUT=${VM_TIMEOUT:-900}
+else
+	VM_TIMEOUT=${VM_TIMEOUT:-1800}
+fi
+
+OUT=${KSRV_CHECK_OUT:-$ROOT/build/check}
+ALL=$OUT/all-results.txt
+PASS=0 FAIL=0
+FAILED=()
+T_START=$(date +%s)
+
+# One run per results directory at a time: a second one would delete the
+# first one's files while its guest is still writing them.
+mkdir -p "$(dirname "$OUT")"
+exec 9>"$OUT.lock"
+if ! flock -n 9; then
+	echo "check.sh: another run is using $OUT; waiting for it" \
+		"(or set KSRV_CHECK_OUT)"
+	flock 9
+fi
+rm -rf "$OUT"
+mkdir -p "$OUT"
+: >"$ALL"
+
+step() { echo "=== $* ($(($(date +%s) - T_START))s)"; }
+
+# record ok|fail NAME: count a result. Every line goes to all-results.txt;
+# on stdout only failures (and passes with VERBOSE=1), to keep CI logs short.
+record() {
+	if [ "$1" = ok ]; then
+		PASS=$((PASS + 1))
+		echo "ok - $2" >>"$ALL"
+		[ "$VERBOSE" = 1 ] && echo "ok - $2"
+	else
+		FAIL=$((FAIL + 1))
+		FAILED+=("$2")
+		echo "not ok - $2" | tee -a "$ALL"
+	fi
+	return 0
+}
+
+# collect PREFIX FILE: take over the ok/not ok lines of a results file,
+# showing the diagnostics that follow a failure.
+collect() {
+	local prefix=$1 file=$2 line p0=$PASS f0=$FAIL in_fail=0
+	while IFS= read -r line; do
+		case $line in
+		"not ok - "*)
+			record fail "$prefix${line#not ok - }"
+			in_fail=1 ;;
+		"ok - "*)
+			record ok "$prefix${line#ok - }"
+			in_fail=0 ;;
+		"#"*)
+			[ "$in_fail" = 1 ] && echo "$line" ;;
+		esac
+	done <"$file"
+	echo "# ${prefix%/}: $((PASS - p0)) ok, $((FAIL - f0)) not ok"
+}
+
+# vmval DIR KEY: a value from the vm-result file run.sh leaves in DIR.
+vmval() {
+	sed -n "s/^$2=//p" "$1/vm-result" 2>/dev/null
+}
+
+# run_logged NAME LOGFILE CMD...: run a step, show its output tail on error.
+run_logged() {
+	local name=$1 log=$2
+	shift 2
+	if "$@" >"$log" 2>&1; then
+		record ok "$name"
+		return 0
+	fi
+	record fail "$name"
+	tail -n 30 "$log" | sed 's/^/# /'
+	return 1
+}
+
+step "dependencies"
+if ! tests/deps.sh -q; then
+	record fail "deps/tests/deps.sh"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+step "build"
+declare -A KVER_OF=() BUILT=()
+for s in $KERNELS; do
+	if ! k=$(ksrv_kver "$s"); then
+		record fail "$s/kernel installed"
+		continue
+	fi
+	KVER_OF[$s]=$k
+	mkdir -p "$OUT/$s"
+	if run_logged "$s/build module" "$OUT/$s/build.log" \
+		make -C "$ROOT" module KDIR="/lib/modules/$k/build"; then
+		if [ -f "$ROOT/build/$k/ksrv.ko" ]; then
+			BUILT[$s]=1
+		else
+			record fail "$s/module at build/$k/ksrv.ko"
+		fi
+	fi
+done
+run_logged "userspace/build" "$OUT/userspace-build.log" make -C userspace
+
+if [ "$LINT" != 0 ]; then
+	step "lint"
+	KERNELS="$KERNELS" tests/lint.sh >"$OUT/lint.txt" 2>&1
+	collect "lint/" "$OUT/lint.txt"
+	grep -q '^not ok' "$OUT/lint.txt" && grep '^# ' "$OUT/lint.txt" | head -n 60
+fi
+
+for t in tests/host/*.sh; do
+	[ -x "$t" ] || continue
+	name=$(basename "$t" .sh)
+	step "host test $name"
+	timeout -k 10 600 "$t" >"$OUT/host-$name.txt" 2>&1
+	rc=$?
+	collect "host/$name/" "$OUT/host-$name.txt"
+	if [ "$rc" != 0 ] && ! grep -q '^not ok' "$OUT/host-$name.txt"; then
+		record fail "host/$name/exit status"
+		tail -n 20 "$OUT/host-$name.txt" | sed 's/^/# /'
+	fi
+done
+
+for s in $KERNELS; do
+	[ -n "${BUILT[$s]:-}" ] || continue
+	k=${KVER_OF[$s]}
+	d=$OUT/$s
+	step "guest $s ($k)"
+	con=(-q)
+	[ "$VERBOSE" = 1 ] && con=()
+	tests/vm/run.sh -k "$k" -m "$VM_MEM" -c "$VM_CPUS" -t "$VM_TIMEOUT" \
+		-o "$d" "${con[@]}" -- tests/guest/run-suites.sh
+	if [ -f "$d/results.txt" ]; then
+		collect "$s/" "$d/results.txt"
+	else
+		record fail "$s/guest suites ran"
+	fi
+	if [ "$(vmval "$d" completed)" = yes ]; then
+		record ok "$s/guest completed"
+	else
+		record fail "$s/guest completed"
+		echo "# last console lines of $s:"
+		tail -n 40 "$d/serial.log" | sed 's/^/# /'
+	fi
+	if [ "$(vmval "$d" log_clean)" = yes ]; then
+		record ok "$s/kernel log clean"
+	else
+		record fail "$s/kernel log clean"
+		head -n 40 "$d/logcheck.txt" | sed 's/^/# /'
+	fi
+	echo "# $s: guest ran $(vmval "$d" elapsed_s)s," \
+		"exit $(vmval "$d" guest_exit)"
+done
+
+step "summary"
+if [ ${#FAILED[@]} -gt 0 ]; then
+	echo "Failures:"
+	printf '  %s\n' "${FAILED[@]}"
+fi
+echo "Results in $OUT (all-results.txt; per kernel: results.txt, serial.log, dmesg.txt)"
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ] && [ "$PASS" -gt 0 ]

@@ -1,0 +1,91 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the libFuzzer targets for the HTTP parsers and run each for a bounded
+# time.  Prints "ok - fuzz <target> (<N> execs)" or "not ok - ..." per target
+# and exits 0 only if every target built and ran without a finding.
+# Crashing inputs and logs are kept in the printed work directory.
+set -u
+
+usage() {
+	echo "usage: $0 [SECONDS]   run each fuzz target for SECONDS (default 10, 1..3600)"
+}
+
+case "${1:-}" in
+-h|--help) usage; exit 0 ;;
+esac
+if [ $# -gt 1 ]; then
+	usage >&2
+	exit 2
+fi
+SECS=${1:-10}
+case "$SECS" in
+''|*[!0-9]*) echo "$0: SECONDS must be a positive integer, got '$SECS'" >&2; exit 2 ;;
+esac
+if [ "$SECS" -lt 1 ] || [ "$SECS" -gt 3600 ]; then
+	echo "$0: SECONDS must be between 1 and 3600" >&2
+	exit 2
+fi
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+SRC=$ROOT/src/proto/http
+CC=${FUZZ_CC:-clang}
+CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
+CFLAGS="$CFLAGS -I$ROOT/include -I$SRC -I$HERE"
+
+if ! command -v "$CC" >/dev/null 2>&1; then
+	echo "not ok - fuzz: $CC not found (apt-get install clang libclang-rt-14-dev)"
+	exit 1
+fi
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ksrv-fuzz.XXXXXX")
+failed=0
+
+sources() {
+	case "$1" in
+	request) echo "$SRC/ksrv_http_parse.c $SRC/ksrv_http_date.c $SRC/ksrv_http_path.c $SRC/ksrv_http_range.c" ;;
+	path) echo "$SRC/ksrv_http_path.c $SRC/ksrv_http_mime.c" ;;
+	range) echo "$SRC/ksrv_http_range.c" ;;
+	date) echo "$SRC/ksrv_http_date.c" ;;
+	esac
+}
+
+run_target() {
+	t=$1
+	bin=$WORK/fuzz_$t
+	log=$WORK/$t.log
+	# shellcheck disable=SC2046 # word splitting of the source list is wanted
+	if ! $CC $CFLAGS "$HERE/fuzz_$t.c" $(sources "$t") -o "$bin" >"$WORK/$t.build.log" 2>&1; then
+		echo "not ok - fuzz $t (build failed, see $WORK/$t.build.log)"
+		return 1
+	fi
+	mkdir -p "$WORK/corpus_$t"
+	dict=
+	[ -f "$HERE/$t.dict" ] && dict="-dict=$HERE/$t.dict"
+	# New inputs go to the work corpus; the seed corpus stays untouched.
+	# shellcheck disable=SC2086 # $dict is empty or one word
+	"$bin" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
+		-print_final_stats=1 -artifact_prefix="$WORK/$t-" $dict \
+		"$WORK/corpus_$t" "$HERE/corpus/$t" >"$log" 2>&1
+	rc=$?
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+	if [ "$rc" -eq 0 ] && [ -n "$execs" ]; then
+		echo "ok - fuzz $t (${execs} execs)"
+		return 0
+	fi
+	echo "not ok - fuzz $t (exit $rc, see $log)"
+	grep -m 3 -E 'ERROR|invariant failed|runtime error' "$log" | sed 's/^/# /'
+	return 1
+}
+
+for t in request path range date; do
+	run_target "$t" || failed=1
+done
+
+if [ "$failed" -eq 0 ]; then
+	rm -rf "$WORK"
+else
+	echo "# fuzz work directory kept: $WORK"
+fi
+exit "$failed"

@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""20-echo-exact: the echo service returns exactly the bytes it received.
+
+Binary data, NUL bytes, 1-byte messages, a multi-megabyte stream read while
+it is being sent, half-close (SHUT_WR) semantics, IPv4 and IPv6, clients
+that connect and close at once, in both dispatch modes.
+"""
+import os
+import socket
+import struct
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '..'))
+from ksrvtest import (QUICK, DISPATCH_MODES, Fail, Suite, connect, deadline,
+                      echo_once, echo_stream, expect, have_stats, load,
+                      rand_bytes, recv_until_close, send_then_shutdown, stat, tcp_inuse,
+                      unload, wait_inuse, wait_stat, ensure_unloaded, first_diff)
+
+PORT = 12345
+STREAM = (1 if QUICK else 3) * 1024 * 1024
+SMALL_ROUNDS = 50 if QUICK else 300
+
+
+def t_all_bytes(fam):
+    data = bytes(range(256)) * 4
+    with connect(PORT, fam) as s:
+        echo_once(s, data)
+        echo_once(s, bytes(reversed(range(256))))
+
+
+def t_nul(fam):
+    with connect(PORT, fam) as s:
+        echo_once(s, b'\0')
+        echo_once(s, b'\0' * 65536, timeout=20)
+        echo_once(s, b'a\0b\0\0c\r\n\0')
+
+
+def t_one_byte(fam):
+    with connect(PORT, fam) as s:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for i in range(SMALL_ROUNDS):
+            echo_once(s, bytes([i & 0xff]), timeout=5)
+
+
+def t_sizes(fam):
+    """Messages of many sizes on one connection, crossing page sizes."""
+    with connect(PORT, fam) as s:
+        for i, n in enumerate([2, 3, 7, 100, 1023, 1024, 1025, 1460, 1461,
+                               4095, 4096, 4097, 8192, 65535, 65536, 65537,
+                               200000]):
+            echo_once(s, rand_bytes(n, i), timeout=30)
+
+
+def t_stream(fam):
+    data = rand_bytes(STREAM, fam)
+    t0 = time.monotonic()
+    with connect(PORT, fam) as s:
+        echo_stream(s, data, timeout=120)
+    return '%d bytes in %.1fs' % (len(data), time.monotonic() - t0)
+
+
+def t_half_close(fam):
+    data = rand_bytes(200000, 7 + fam)
+    with connect(PORT, fam) as s:
+        got, how = send_then_shutdown(s, data, timeout=30)
+    expect(got == data, 'data before EOF differs: ' + first_diff(data, got))
+    expect(how == 'eof', 'expected EOF after the echo, got %s' % how)
+
+
+def t_half_close_empty(fam):
+    with connect(PORT, fam) as s:
+        s.shutdown(socket.SHUT_WR)
+        got, how = recv_until_close(s, deadline(10))
+    expect(not got and how == 'eof', 'got %d bytes then %s' % (len(got), how))
+
+
+def t_empty_conns(base_inuse):
+    """Connections closed at once by the client leave nothing behind."""
+    n = 20
+    before = stat(PORT)['total'] if have_stats() else 0
+    for i in range(n):
+        connect(PORT, 4 if i % 2 else 6).close()
+    # RST variant: SO_LINGER 0 makes close() send a reset.
+    for i in range(n):
+        s = connect(PORT, 4)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                     struct.pack('ii', 1, 0))
+        s.close()
+    if have_stats():
+        o = wait_stat(PORT, 'open', 0, timeout=10)
+        expect(o == 0, 'open is %s, not 0' % o)
+        tot = wait_stat(PORT, 'total', before + 2 * n, timeout=10)
+        expect(tot == before + 2 * n, 'total %d, expected %d' %
+               (tot, before + 2 * n))
+    now = wait_inuse(base_inuse, timeout=15)
+    expect(now <= base_inuse, 'TCP inuse %d, baseline %d' % (now, base_inuse))
+
+
+def t_counters():
+    st = stat(PORT)
+    expect(st['bytes_in'] == st['bytes_out'] and st['bytes_in'] > 0,
+           'bytes_in %d bytes_out %d' % (st['bytes_in'], st['bytes_out']))
+    o = wait_stat(PORT, 'open', 0, timeout=10)
+    expect(o == 0, 'open %s after all clients closed' % o)
+
+
+def main():
+    t = Suite('20-echo-exact', 240, 90)
+    ensure_unloaded()
+    for mode in DISPATCH_MODES:
+        pre = '[%s] ' % mode
+        try:
+            km = load('services=echo:%d' % PORT, 'dispatch=' + mode)
+        except Fail as e:
+            t.not_ok(pre + 'insmod', str(e))
+            continue
+        t.ok(pre + 'insmod')
+        base = tcp_inuse()
+        for fam in (4, 6):
+            p = '%sIPv%d ' % (pre, fam)
+            t.run(p + 'all 256 byte values', t_all_bytes, fam)
+            t.run(p + 'NUL bytes', t_nul, fam)
+            t.run(p + '1-byte messages', t_one_byte, fam)
+            t.run(p + 'odd message sizes', t_sizes, fam)
+            t.run(p + '%d-byte stream, concurrent read' % STREAM,
+                  t_stream, fam)
+            t.run(p + 'half-close echoes all then EOF', t_half_close, fam)
+            t.run(p + 'half-close without data gives EOF',
+                  t_half_close_empty, fam)
+        t.run(pre + 'connect+close leaves nothing behind', t_empty_conns,
+              base)
+        if have_stats():
+            t.run(pre + 'bytes_in == bytes_out, open back to 0', t_counters)
+        t.run(pre + 'rmmod clean', unload, 10.0, km)
+    t.finish()
+
+
+main()

@@ -1,0 +1,238 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""60-http-params: the HTTP plug-in's module parameters.
+
+A missing or non-directory http_root and out-of-range http_* values make
+insmod fail cleanly (right errno, one "ksrv:" log line, nothing left);
+http_enable=0 skips the http service; http and echo run side by side;
+http_listing=0 refuses listings; every parameter shows in sysfs.
+"""
+import errno
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '..'))
+from ksrvtest import (FAKE, Fail, Kmsg, Skip, Suite, connect, echo_once,  # noqa
+                      ensure_unloaded, errname, expect, insmod,
+                      listening_ports, loaded, log, modinfo_text, read_stats,
+                      tcp_inuse, unload, wait_for, port_listening)
+import httptest as H  # noqa
+from httptest import PORT, ECHO_PORT, get  # noqa
+
+SERV = 'services=echo:%d,http:%d' % (ECHO_PORT, PORT)
+
+
+def check_bad(params, want_errno, token_re):
+    """insmod must fail with want_errno, log a ksrv: line, leave nothing."""
+    base = tcp_inuse()
+    listen0 = listening_ports()
+    km = Kmsg()
+    ok, code, msg = insmod(*params)
+    probs = []
+    if ok:
+        probs.append('insmod succeeded')
+        ensure_unloaded()
+    elif code != want_errno:
+        probs.append('errno %s (%r), want %s' % (errname(code), msg,
+                                                 errname(want_errno)))
+    if loaded():
+        probs.append('module still loaded')
+        ensure_unloaded()
+    if not FAKE and os.path.exists('/proc/ksrv'):
+        probs.append('/proc/ksrv still exists')
+    now_l = listening_ports()
+    if now_l - listen0 or PORT in now_l or ECHO_PORT in now_l:
+        probs.append('ports still listening: %s' % sorted(now_l - listen0))
+    if tcp_inuse() != base:
+        probs.append('TCP inuse %d, before %d' % (tcp_inuse(), base))
+    if not FAKE:
+        lines = km.read()
+        rx = re.compile(token_re)
+        if not [ln for ln in lines if 'ksrv:' in ln and rx.search(ln)]:
+            probs.append('no "ksrv:" log line matching /%s/; log:\n%s' %
+                         (token_re, '\n'.join(lines[-8:]) or '(empty)'))
+    expect(not probs, '; '.join(probs))
+
+
+def t_root_missing():
+    missing = os.path.join(H.BASE, 'no-such-dir')
+    check_bad([SERV, 'http_root=' + missing], errno.ENOENT,
+              re.escape(missing))
+
+
+def t_root_file():
+    f = os.path.join(H.ROOT, 'hello.txt')
+    check_bad([SERV, 'http_root=' + f], errno.ENOTDIR, re.escape(f))
+
+
+def t_root_below_file():
+    f = os.path.join(H.ROOT, 'hello.txt', 'sub')
+    ok, code, msg = insmod(SERV, 'http_root=' + f)
+    ensure_unloaded()
+    expect(not ok and code in (errno.ENOENT, errno.ENOTDIR),
+           'insmod: ok=%s %s %r' % (ok, errname(code), msg))
+
+
+def t_default_root():
+    """Without http_root the default /var/www/html is used."""
+    want_ok = os.path.isdir('/var/www/html')
+    ok, code, msg = insmod(SERV)
+    ensure_unloaded()
+    if want_ok:
+        expect(ok, 'insmod failed: %s' % msg)
+    else:
+        expect(not ok and code == errno.ENOENT,
+               '/var/www/html missing: ok=%s %s' % (ok, errname(code)))
+        return 'no /var/www/html here: ENOENT as expected'
+
+
+BAD_VALUES = [
+    ('http_header_timeout=0', r'http_header_timeout'),
+    ('http_header_timeout=3601', r'http_header_timeout'),
+    ('http_header_timeout=abc', r'http_header_timeout'),
+    ('http_keepalive_timeout=0', r'http_keepalive_timeout'),
+    ('http_keepalive_timeout=3601', r'http_keepalive_timeout'),
+    ('http_max_requests=0', r'http_max_requests'),
+    ('http_max_requests=1000001', r'http_max_requests'),
+    ('http_listing=2', r'http_listing'),
+    ('http_enable=maybe', r'http_enable'),
+]
+
+
+def t_bad_value(p, rx):
+    check_bad([SERV, 'http_root=' + H.ROOT, p], errno.EINVAL, rx)
+
+
+def t_disabled():
+    base = tcp_inuse()
+    km = Kmsg()
+    ok, code, msg = insmod(SERV, 'http_root=' + H.ROOT, 'http_enable=0')
+    try:
+        expect(ok, 'insmod failed: %s (%s)' % (msg, errname(code)))
+        expect(wait_for(lambda: port_listening(ECHO_PORT), 5),
+               'echo not listening')
+        expect(not port_listening(PORT), 'http port %d listening' % PORT)
+        with connect(ECHO_PORT) as s:
+            echo_once(s, b'http disabled\n')
+        if not FAKE:
+            st = read_stats()
+            expect(('http', PORT) not in st, 'http line in stats: %s' %
+                   list(st))
+            expect(any('ksrv:' in ln for ln in km.read()),
+                   'no ksrv: log line for the skipped service')
+    finally:
+        unload(10)
+    expect(tcp_inuse() <= base, 'TCP inuse grew')
+
+
+def t_with_echo():
+    km = H.load_http()
+    try:
+        for fam in (4, 6):
+            with connect(ECHO_PORT, fam) as s:
+                echo_once(s, b'echo next to http %d\n' % fam)
+            with H.Conn(fam=fam) as c:
+                c.send(H.req('/hello.txt'))
+                H.check_file_resp(c.read_response(), 'hello.txt')
+            with connect(ECHO_PORT, fam) as s:
+                echo_once(s, H.req('/hello.txt'))    # echo stays echo
+        if not FAKE:
+            st = read_stats()
+            expect(('http', PORT) in st and ('echo', ECHO_PORT) in st,
+                   'stats services %s' % list(st))
+            h = st[('http', PORT)]
+            expect(h['total'] >= 2, 'http total %d' % h['total'])
+            expect(h['bytes_out'] >= 2 * 13, 'http bytes_out %d' %
+                   h['bytes_out'])
+    finally:
+        unload(10, km)
+
+
+def t_two_http():
+    """Two http ports on the same root."""
+    km = H.load_http(services='http:%d,http:8082' % PORT)
+    try:
+        expect(wait_for(lambda: port_listening(8082), 5), '8082 not up')
+        for port in (PORT, 8082):
+            with H.Conn(port=port) as c:
+                c.send(H.req('/random.bin'))
+                H.check_file_resp(c.read_response(), 'random.bin')
+    finally:
+        unload(10, km)
+
+
+def t_listing_off():
+    km = H.load_http('http_listing=0')
+    try:
+        r = get('/nested/')
+        expect(r.status == 403, '/nested/ with http_listing=0: %d' %
+               r.status)
+        r = get('/')
+        expect(r.status == 403, '/ with http_listing=0: %d' % r.status)
+        H.check_file_resp(get('/withindex/'), 'withindex/index.html')
+        H.check_file_resp(get('/nested/level1/one.txt'),
+                          'nested/level1/one.txt')
+    finally:
+        unload(10, km)
+
+
+WANT = {'http_enable': 'Y', 'http_root': None, 'http_header_timeout': '7',
+        'http_keepalive_timeout': '9', 'http_max_requests': '77',
+        'http_listing': 'N'}
+
+
+def t_sysfs():
+    if FAKE:
+        raise Skip('fake server has no sysfs')
+    want = dict(WANT, http_root=H.ROOT)
+    km = H.load_http(*['%s=%s' % (k, v) for k, v in want.items()
+                       if k != 'http_root'])
+    try:
+        d = '/sys/module/ksrv/parameters'
+        probs = []
+        for k, v in want.items():
+            try:
+                with open(os.path.join(d, k)) as f:
+                    got = f.read().strip()
+            except OSError as e:
+                probs.append('%s: %s' % (k, e.strerror))
+                continue
+            if got != v:
+                probs.append('%s=%r, want %r' % (k, got, v))
+        expect(not probs, '; '.join(probs))
+        expect('http_root' in modinfo_text(), 'modinfo lacks http_root')
+    finally:
+        unload(10, km)
+
+
+def main():
+    t = Suite('60-http-params', 240, 180)
+    try:
+        H.require_http()
+    except Skip as e:
+        t.skip('http suite', str(e))
+        t.finish()
+    try:
+        H.fixture()
+    except Fail as e:
+        t.not_ok('build the fixture', str(e))
+        t.finish()
+    ensure_unloaded()
+    t.run('http_root missing -> ENOENT', t_root_missing)
+    t.run('http_root a regular file -> ENOTDIR', t_root_file)
+    t.run('http_root below a file -> ENOENT/ENOTDIR', t_root_below_file)
+    t.run('default http_root /var/www/html', t_default_root)
+    for p, rx in BAD_VALUES:
+        t.run('%s -> EINVAL' % p, t_bad_value, p, rx)
+    t.run('http_enable=0 loads, http not listening', t_disabled)
+    t.run('http and echo side by side', t_with_echo)
+    t.run('two http ports', t_two_http)
+    t.run('http_listing=0 -> 403 for directories', t_listing_off)
+    t.run('parameters visible in sysfs', t_sysfs)
+    t.finish()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,42 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host-side tests of the HTTP parsers: unit tests (ASan/UBSan), a pedantic
+# warning check of the parser sources, then 5 s of fuzzing per target.
+# Prints only "ok - ..." / "not ok - ..." lines; exits 0 iff all are ok.
+set -u
+
+case "${1:-}" in
+-h|--help) echo "usage: $0   (no arguments)"; exit 0 ;;
+'') ;;
+*) echo "usage: $0   (no arguments)" >&2; exit 2 ;;
+esac
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+LOG=$(mktemp "${TMPDIR:-/tmp}/ksrv-parsers.XXXXXX")
+failed=0
+
+# Keep make's own chatter out of the output; show only the result lines.
+run_make() {
+	if make -s -C "$ROOT/tests/unit" "$1" >"$LOG.$1" 2>&1; then
+		grep -E '^(not )?ok - ' "$LOG.$1"
+	else
+		failed=1
+		grep -E '^(not )?ok - ' "$LOG.$1"
+		grep -q '^not ok - ' "$LOG.$1" ||
+			echo "not ok - unit: make $1 failed (see $LOG.$1)"
+	fi
+}
+
+run_make check
+run_make warn
+
+if ! "$ROOT/tests/fuzz/run.sh" 5 >"$LOG.fuzz" 2>&1; then
+	failed=1
+fi
+grep -E '^(not )?ok - ' "$LOG.fuzz" || { echo "not ok - fuzz: no result"; failed=1; }
+
+if [ "$failed" -eq 0 ]; then
+	rm -f "$LOG" "$LOG.check" "$LOG.warn" "$LOG.fuzz"
+fi
+exit "$failed"

@@ -1,0 +1,247 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host-side tests of the ksrv user-space tools (no kernel module involved):
+# builds userspace/, runs user-echo-server on a free loopback port and
+# checks it with python3 and with bench/echo-idle.  Prints one
+# "ok - NAME" / "not ok - NAME" line per case; exit 0 only if all pass.
+# Traffic goes to 127.0.0.1 / ::1 only; every step has a timeout.
+
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+U=$ROOT/userspace
+CHECK=$ROOT/tests/host/echo_check.py
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+TMP=$(mktemp -d /tmp/ksrv-host-test.XXXXXX)
+FAILS=0
+PIDS=()
+
+ok() { echo "ok - $1"; }
+not_ok() { echo "not ok - $1"; FAILS=$((FAILS + 1)); }
+diag() { sed 's/^\(# \)\{0,1\}/# /' "$@"; }
+# check NAME CMD...: run CMD (bounded), report, show its output on failure.
+check() {
+	local name=$1
+	shift
+	if timeout 30 "$@" >"$TMP/out" 2>&1; then
+		ok "$name"
+	else
+		not_ok "$name"
+		diag "$TMP/out"
+	fi
+}
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+free_port() {
+	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_port PORT: until something accepts on 127.0.0.1:PORT (max ~5 s).
+wait_port() {
+	"$PY" - "$1" <<'EOF'
+import socket, sys, time
+for _ in range(100):
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.05)
+sys.exit(1)
+EOF
+}
+
+# start_server PORT ARGS...: sets SRV_PID.
+start_server() {
+	local port=$1
+	shift
+	"$U/user-echo-server" -p "$port" "$@" >"$TMP/srv-$port.log" 2>&1 &
+	SRV_PID=$!
+	PIDS+=("$SRV_PID")
+	wait_port "$port"
+}
+
+# stop_server PID: SIGTERM, must exit 0 within 5 s.
+stop_server() {
+	local i
+	kill -TERM "$1" 2>/dev/null || return 1
+	for i in $(seq 50); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$1" 2>/dev/null && { kill -KILL "$1"; return 1; }
+	wait "$1"
+}
+
+# expect_usage NAME CMD...: must exit 2 and print "Usage:".
+expect_usage() {
+	local name=$1 rc
+	shift
+	timeout 10 "$@" >"$TMP/out" 2>&1
+	rc=$?
+	if [ $rc -eq 2 ] && grep -q '^Usage:' "$TMP/out"; then
+		ok "$name"
+	else
+		not_ok "$name"
+		echo "# exit status $rc, expected 2 with a Usage: line"
+		diag "$TMP/out"
+	fi
+}
+
+# ---- build -------------------------------------------------------------
+if make -C "$U" >"$TMP/build" 2>&1 && ! grep -qi 'warning' "$TMP/build"; then
+	ok "build userspace tools without warnings"
+else
+	not_ok "build userspace tools without warnings"
+	diag "$TMP/build"
+	exit 1
+fi
+
+# ---- usage / argument checking -----------------------------------------
+for t in user-echo-server bench echo-idle; do
+	if timeout 5 "$U/$t" -h >"$TMP/out" 2>&1 && grep -q '^Usage:' "$TMP/out"; then
+		ok "$t -h exits 0"
+	else
+		not_ok "$t -h exits 0"
+	fi
+done
+expect_usage "bench rejects -c 0" "$U/bench" -c 0
+expect_usage "bench rejects non-numeric -c" "$U/bench" -c abc
+expect_usage "bench rejects -s 0" "$U/bench" -s 0
+expect_usage "bench rejects -s over 1 MiB" "$U/bench" -s 1048577
+expect_usage "bench rejects -p 70000" "$U/bench" -p 70000
+expect_usage "bench rejects -n -5" "$U/bench" -n -5
+expect_usage "bench rejects -d with -n" "$U/bench" -d 1 -n 5
+expect_usage "bench rejects bad sweep list" "$U/bench" -S 1,,4
+expect_usage "bench rejects -g without -o" "$U/bench" -g
+expect_usage "bench rejects unknown option" "$U/bench" -Z
+expect_usage "bench rejects stray argument" "$U/bench" extra
+expect_usage "user-echo-server rejects -p 0" "$U/user-echo-server" -p 0
+expect_usage "user-echo-server rejects -t 0" "$U/user-echo-server" -t 0
+expect_usage "user-echo-server rejects bad -b" "$U/user-echo-server" -b not.an.addr
+expect_usage "echo-idle rejects -n 0" "$U/echo-idle" -n 0
+expect_usage "echo-idle rejects -d x" "$U/echo-idle" -d x
+
+# ---- echo semantics against user-echo-server ---------------------------
+PORT=$(free_port)
+if start_server "$PORT"; then
+	ok "user-echo-server starts on port $PORT"
+else
+	not_ok "user-echo-server starts on port $PORT"
+	diag "$TMP/srv-$PORT.log"
+	exit 1
+fi
+SRV=$SRV_PID
+
+check "binary data with NULs echoed exactly" "$PY" "$CHECK" binary "$PORT"
+check "3 MB stream echoed byte-exact" "$PY" "$CHECK" stream3m "$PORT"
+check "half-close: open until FIN, then echo rest and close" \
+	"$PY" "$CHECK" halfclose "$PORT"
+check "empty connection: FIN gives EOF" "$PY" "$CHECK" empty "$PORT"
+check "backpressure: non-reading client bounded; FIN flushes all" \
+	"$PY" "$CHECK" backpressure "$PORT"
+check "IPv6 ::1 reaches the dual-stack listener" \
+	"$PY" "$CHECK" binary "$PORT" ::1
+
+if timeout 30 "$U/bench" -p "$PORT" -c 64 -n 20000 -s 512 -q -m >"$TMP/out" 2>&1 &&
+   grep -q '^RESULT conns=64 .* errors=0' "$TMP/out"; then
+	ok "bench -c 64 -n 20000: zero errors"
+	sed -n 's/^RESULT /# host loopback: /p' "$TMP/out"
+else
+	not_ok "bench -c 64 -n 20000: zero errors"
+	diag "$TMP/out"
+fi
+check "bench 1 MiB messages, 4 conns, zero errors" \
+	"$U/bench" -p "$PORT" -c 4 -s 1048576 -n 24 -q
+check "bench over IPv6 ::1" "$U/bench" -a ::1 -p "$PORT" -c 4 -n 2000 -q
+check "bench sweep writes data and gnuplot files" \
+	"$U/bench" -p "$PORT" -S 1,8 -n 2000 -q -o "$TMP/sweep.dat" -g
+if [ "$(grep -vc '^#' "$TMP/sweep.dat" 2>/dev/null)" = 2 ] && [ -s "$TMP/sweep.dat.gp" ]; then
+	ok "sweep data file has one row per run"
+else
+	not_ok "sweep data file has one row per run"
+fi
+if timeout 30 "$U/echo-idle" -p "$PORT" -n 500 -d 1 -v -m >"$TMP/out" 2>&1 &&
+   grep -q 'RESULT requested=500 connected=500 .*verified=500' "$TMP/out"; then
+	ok "echo-idle: 500 idle connections held and verified"
+else
+	not_ok "echo-idle: 500 idle connections held and verified"
+	diag "$TMP/out"
+fi
+
+if stop_server "$SRV"; then
+	ok "user-echo-server exits 0 on SIGTERM"
+else
+	not_ok "user-echo-server exits 0 on SIGTERM"
+fi
+if timeout 10 "$U/bench" -p "$PORT" -c 2 -n 10 -q >"$TMP/out" 2>&1; then
+	not_ok "bench fails when nothing listens"
+else
+	ok "bench fails when nothing listens"
+fi
+
+# ---- multi-threaded server, explicit IPv4 bind -------------------------
+PORT2=$(free_port)
+if start_server "$PORT2" -t 2 -b 127.0.0.1 -q; then
+	check "user-echo-server -t 2 -b 127.0.0.1: bench zero errors" \
+		"$U/bench" -p "$PORT2" -c 16 -n 8000 -s 100 -q
+	stop_server "$SRV_PID" || not_ok "user-echo-server -t 2 stops on SIGTERM"
+else
+	not_ok "user-echo-server -t 2 -b 127.0.0.1 starts"
+fi
+
+# ---- bench must detect corrupted echoes --------------------------------
+PORT3=$(free_port)
+# The corrupting server handles exactly one connection, so wait for its
+# "listening" line instead of probing the port.
+"$PY" "$CHECK" badserver "$PORT3" >"$TMP/bad.log" 2>&1 &
+BAD=$!
+PIDS+=("$BAD")
+for i in $(seq 50); do
+	grep -q listening "$TMP/bad.log" 2>/dev/null && break
+	sleep 0.1
+done
+timeout 20 "$U/bench" -p "$PORT3" -c 1 -s 1000 -n 5 -m >"$TMP/out" 2>&1
+rc=$?
+if [ $rc -eq 1 ] && grep -q 'MISMATCH' "$TMP/out" &&
+   grep -q 'mismatches=1' "$TMP/out"; then
+	ok "bench detects a corrupted echo (exit 1, mismatch counted)"
+else
+	not_ok "bench detects a corrupted echo (exit 1, mismatch counted)"
+	echo "# bench exit status $rc"
+	diag "$TMP/out"
+fi
+wait "$BAD" 2>/dev/null
+
+# ---- echo-idle must notice connections the server closes ---------------
+PORT4=$(free_port)
+"$PY" "$CHECK" closeall "$PORT4" >"$TMP/close.log" 2>&1 &
+CLOSER=$!
+PIDS+=("$CLOSER")
+for i in $(seq 50); do
+	grep -q listening "$TMP/close.log" 2>/dev/null && break
+	sleep 0.1
+done
+timeout 20 "$U/echo-idle" -p "$PORT4" -n 10 -d 10 -m >"$TMP/out" 2>&1
+rc=$?
+if [ $rc -eq 1 ] &&
+   grep -q 'RESULT requested=10 connected=10 failed=0 closed_by_peer=10' "$TMP/out"; then
+	ok "echo-idle counts connections closed by the server (exit 1)"
+else
+	not_ok "echo-idle counts connections closed by the server (exit 1)"
+	echo "# echo-idle exit status $rc"
+	diag "$TMP/out"
+fi
+wait "$CLOSER" 2>/dev/null
+
+[ $FAILS -eq 0 ] && exit 0
+echo "# $FAILS case(s) failed"
+exit 1

@@ -1,0 +1,135 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Static checks of the ksrv kernel sources:
+#   - for each kernel (KERNELS="6.1 6.12"): a module build with W=1 (extra
+#     gcc warnings) and C=2 (sparse on every file); any warning or error in
+#     our own sources fails, as does any modpost warning;
+#   - checkpatch.pl --strict over src/ and include/ (from linux-source-6.1,
+#     unpacked into the cache by tests/deps.sh).
+# Prints "ok - NAME" / "not ok - NAME" lines with "# " diagnostics, and
+# exits non-zero if anything failed. The lint build happens in build/lint/
+# so it never disturbs the objects `make module` keeps in build/<release>/.
+
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT" || exit 2
+# shellcheck source=tests/vm/kernels.sh
+. "$ROOT/tests/vm/kernels.sh"
+
+KERNELS=${KERNELS:-6.1 6.12}
+CACHE=${KSRV_CACHE:-$HOME/.cache/ksrv}
+CHECKPATCH=$CACHE/checkpatch/scripts/checkpatch.pl
+FAILS=0
+
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; FAILS=$((FAILS + 1)); }
+diag() { sed 's/^/# /'; }
+
+# Our sources, as the top-level Makefile copies them into a build dir.
+SOURCES=$( (echo Kbuild; find src include -name '*.[ch]') | LC_ALL=C sort)
+
+lint_build() {
+	local series=$1 kver dir log ours
+	if ! kver=$(ksrv_kver "$series" 2>&1); then
+		not_ok "$series/kernel installed"
+		echo "$kver" | diag
+		return
+	fi
+	dir=$ROOT/build/lint/$kver
+	log=$ROOT/build/lint/$kver.log
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	# shellcheck disable=SC2086
+	cp -a --parents $SOURCES "$dir/"
+
+	if ! make -C "/lib/modules/$kver/build" M="$dir" W=1 C=2 modules \
+		>"$log" 2>&1; then
+		not_ok "$series/W=1 C=2 build"
+		grep -E 'error|Error' "$log" | head -n 30 | diag
+		return
+	fi
+	ok "$series/W=1 C=2 build"
+
+	# Diagnostics in files under our build copy (relative or absolute
+	# paths); kernel-header noise is not ours to fix.
+	ours=$(grep -E "^(${dir}/)?(src|include)/[^:]*:[0-9]+(:[0-9]+)?: " "$log" |
+		sed "s|^$dir/||")
+	local gcc sparse modpost
+	gcc=$(printf '%s\n' "$ours" | grep -E '(warning|error):.*\[-W' || true)
+	sparse=$(printf '%s\n' "$ours" | grep -E '(warning|error):' |
+		grep -v '\[-W' || true)
+	modpost=$(grep -E 'WARNING: modpost' "$log" || true)
+
+	if [ -z "$gcc" ]; then
+		ok "$series/gcc W=1 warnings"
+	else
+		not_ok "$series/gcc W=1 warnings"
+		printf '%s\n' "$gcc" | head -n 40 | diag
+	fi
+	if [ -z "$sparse" ]; then
+		ok "$series/sparse warnings"
+	else
+		not_ok "$series/sparse warnings"
+		printf '%s\n' "$sparse" | head -n 40 | diag
+	fi
+	if [ -z "$modpost" ]; then
+		ok "$series/modpost warnings"
+	else
+		not_ok "$series/modpost warnings"
+		printf '%s\n' "$modpost" | head -n 20 | diag
+	fi
+}
+
+# checkpatch reads "LINUX_VERSION_CODE >= KERNEL_VERSION(...)" as a
+# constant on the left; that is the standard form, so drop just those.
+drop_version_compare() {
+	local line num
+	while IFS= read -r line; do
+		case $line in
+		*": WARNING:CONSTANT_COMPARISON:"*)
+			num=${line#"$1":}
+			num=${num%%:*}
+			if sed -n "${num}p" "$1" | grep -q LINUX_VERSION_CODE; then
+				continue
+			fi ;;
+		esac
+		printf '%s\n' "$line"
+	done
+}
+
+lint_checkpatch() {
+	local f out
+	if [ ! -f "$CHECKPATCH" ]; then
+		not_ok "checkpatch available"
+		echo "$CHECKPATCH missing; run tests/deps.sh" | diag
+		return
+	fi
+	# LINUX_VERSION_CODE: an out-of-tree module supporting several kernels
+	# needs version checks; everything else is held to in-tree standards.
+	# checkpatch leaves a .checkpatch-camelcase.* cache file in its
+	# working directory: run it in a scratch one, not in the repository.
+	local scratch
+	scratch=$(mktemp -d)
+	for f in $(find src include -name '*.[ch]' | LC_ALL=C sort); do
+		out=$(cd "$scratch" && perl "$CHECKPATCH" --strict --no-tree \
+			--terse --show-types --no-summary \
+			--ignore LINUX_VERSION_CODE -f "$ROOT/$f" 2>&1 |
+			sed "s|^$ROOT/||" | drop_version_compare "$f")
+		if [ -z "$out" ]; then
+			ok "checkpatch/$f"
+		else
+			not_ok "checkpatch/$f"
+			printf '%s\n' "$out" | head -n 40 | diag
+		fi
+	done
+	rm -rf "$scratch"
+}
+
+command -v sparse >/dev/null || { not_ok "sparse installed"; }
+for s in $KERNELS; do
+	lint_build "$s"
+done
+lint_checkpatch
+[ "$FAILS" = 0 ]

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Small helpers shared by the ksrv user-space tools.
+ */
+#ifndef KSRV_TOOLS_COMMON_H
+#define KSRV_TOOLS_COMMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Name of the running tool, used as the prefix of every diagnostic. */
+extern const char *prog_name;
+
+/*
+ * Parse a decimal unsigned integer in [min, max].  The whole string must be
+ * consumed, so "12x", "", "-1" and " 5" are all rejected.
+ */
+bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* Parse "PORT" into 1..65535. */
+bool parse_port(const char *s, uint16_t *out);
+
+/*
+ * Raise RLIMIT_NOFILE.  When @want is larger than the hard limit and we are
+ * privileged, the hard limit is raised too (up to fs.nr_open).  Returns the
+ * resulting soft limit.
+ */
+uint64_t raise_nofile(uint64_t want);
+
+/* Monotonic clock in nanoseconds. */
+uint64_t now_ns(void);
+
+/*
+ * Resolve HOST:PORT for a TCP client.  Numeric addresses and names both
+ * work; the first result is used.  Returns false with a message on error.
+ */
+bool resolve_host(const char *host, uint16_t port, struct sockaddr_storage *ss,
+		  socklen_t *len);
+
+/* Format an address as "[v6]:port" or "v4:port". */
+void format_addr(const struct sockaddr *sa, char *buf, size_t len);
+
+/* Make an fd non-blocking; returns false on error. */
+bool set_nonblock(int fd);
+
+/* Number of online CPUs (at least 1). */
+unsigned int online_cpus(void);
+
+#endif /* KSRV_TOOLS_COMMON_H */
