@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""80-drop: /proc/ksrv/drop drops established and TIME-WAIT connections."""
+import errno
+import os
+import socket
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '..'))
+from ksrvtest import (Suite, connect, echo_once, ensure_unloaded, expect,
+                      load, log, unload, wait_stat)
+
+PORT = 12390
+DROP = '/proc/ksrv/drop'
+
+
+def drop(text):
+    """Write to the control file; return 0 or the errno."""
+    try:
+        fd = os.open(DROP, os.O_WRONLY)
+    except OSError as e:
+        return e.errno
+    try:
+        os.write(fd, text.encode())
+        return 0
+    except OSError as e:
+        return e.errno
+    finally:
+        os.close(fd)
+
+
+def peer_gone(s, timeout=5.0):
+    """True once the socket sees EOF or a reset."""
+    s.settimeout(timeout)
+    try:
+        return s.recv(16) == b''
+    except (ConnectionResetError, ConnectionAbortedError):
+        return True
+    except socket.timeout:
+        return False
+
+
+def ep(fam, addr, port):
+    return '[%s]:%d' % (addr, port) if fam == 6 else '%s:%d' % (addr, port)
+
+
+def t_established(fam):
+    s = connect(PORT, fam)
+    echo_once(s, b'before the drop')
+    wait_stat(PORT, 'open', 1)
+    addr, lport = s.getsockname()[:2]
+    err = drop('%s %s\n' % (ep(fam, addr, PORT), ep(fam, addr, lport)))
+    expect(err == 0, 'drop failed: %s' % os.strerror(err))
+    expect(peer_gone(s), 'client still connected after the drop')
+    s.close()
+    wait_stat(PORT, 'open', 0)
+
+
+def tw_listener():
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(('127.0.0.1', 0))
+    ls.listen(1)
+    return ls
+
+
+def time_wait_entries(port):
+    out = subprocess.run(['ss', '-Htan', 'state', 'time-wait',
+                          '( sport = :%d )' % port],
+                         capture_output=True, text=True, timeout=10).stdout
+    return [line for line in out.splitlines() if line.strip()]
+
+
+def t_time_wait():
+    """The side that closes first keeps TIME-WAIT; drop removes it."""
+    ls = tw_listener()
+    port = ls.getsockname()[1]
+    c = socket.create_connection(('127.0.0.1', port), timeout=5)
+    srv, _ = ls.accept()
+    cport = c.getsockname()[1]
+    srv.close()                 # server closes first ...
+    c.settimeout(5)
+    expect(c.recv(1) == b'', 'no EOF at the client')
+    c.close()                   # ... and ends in TIME-WAIT
+    ls.close()
+    end = time.monotonic() + 5
+    while not time_wait_entries(port) and time.monotonic() < end:
+        time.sleep(0.1)
+    expect(time_wait_entries(port), 'no TIME-WAIT entry to drop')
+    err = drop('127.0.0.1:%d 127.0.0.1:%d' % (port, cport))
+    expect(err == 0, 'drop failed: %s' % os.strerror(err))
+    left = time_wait_entries(port)
+    expect(not left, 'TIME-WAIT entry still there: %s' % left)
+
+
+BAD = [
+    ('garbage', errno.EINVAL),
+    ('127.0.0.1:12390', errno.EINVAL),
+    ('127.0.0.1:0 127.0.0.1:1', errno.EINVAL),
+    ('127.0.0.1:65536 127.0.0.1:1', errno.EINVAL),
+    ('127.0.0.1:1 [::1]:2', errno.EINVAL),
+    ('::1:1 ::1:2', errno.EINVAL),
+    ('300.0.0.1:1 127.0.0.1:2', errno.EINVAL),
+    ('127.0.0.1:1 127.0.0.1:2 127.0.0.1:3', errno.EINVAL),
+    ('x' * 300, errno.EINVAL),
+    ('127.0.0.1:1 127.0.0.1:2', errno.ENOENT),
+    ('[::1]:1 [::1]:2', errno.ENOENT),
+]
+
+
+def t_bad(text, want):
+    err = drop(text)
+    expect(err == want, '%r: got %s, want %s' %
+           (text[:40], errno.errorcode.get(err, err), errno.errorcode[want]))
+
+
+def t_unprivileged():
+    code = ('import os\n'
+            'os.setgid(65534); os.setuid(65534)\n'
+            'try:\n'
+            '    open("%s", "w").write("127.0.0.1:1 127.0.0.1:2")\n'
+            'except PermissionError:\n'
+            '    raise SystemExit(3)\n' % DROP)
+    r = subprocess.run([sys.executable, '-c', code], timeout=20,
+                       capture_output=True)
+    expect(r.returncode == 3, 'unprivileged write not refused (rc %d, %s)' %
+           (r.returncode, r.stderr.decode()[-200:]))
+
+
+def main():
+    t = Suite('80-drop', 120, 90)
+    t.cleanups.append(ensure_unloaded)
+    ensure_unloaded()
+    try:
+        km = load('services=echo:%d' % PORT)
+    except Exception as e:
+        t.not_ok('insmod', str(e))
+        t.finish()
+        return
+    t.run('drop established IPv4 ksrv connection', t_established, 4)
+    t.run('drop established IPv6 ksrv connection', t_established, 6)
+    t.run('drop TIME-WAIT entry', t_time_wait)
+    for text, want in BAD:
+        t.run('bad input %r -> %s' % (text[:24], errno.errorcode[want]),
+              t_bad, text, want)
+    t.run('non-root cannot write', t_unprivileged)
+    log('drop tests done')
+    t.run('rmmod', unload, 10, km)
+    t.finish()
+
+
+main()
