@@ -13,6 +13,7 @@
  * pipelined requests in order.
  */
 #include <linux/module.h>
+#include <linux/net.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
 
@@ -132,9 +133,15 @@ static int http_receive(struct ksrv_conn *conn, struct ksrv_http_conn *h)
 	for (;;) {
 		if (h->rlen) {
 			res = http_respond(h, h->rbuf);
-			if (res != KSRV_HTTP_NEED_MORE)
-				return res;
+			if (res == KSRV_HTTP_NEED_MORE)
+				goto more;
+			/* The head is in; sending is bounded by the idle
+			 * time-out, not by the head's deadline.
+			 */
+			ksrv_conn_set_deadline(conn, 0);
+			return res;
 		}
+more:
 		if (!h->rbuf) {
 			h->rbuf = kmalloc(KSRV_HTTP_RBUF_SIZE, GFP_KERNEL);
 			if (!h->rbuf)
@@ -164,18 +171,57 @@ static void http_idle(struct ksrv_conn *conn, struct ksrv_http_conn *h)
 	}
 }
 
+/*
+ * Closing right after the last response could lose it: if the client
+ * already sent more (pipelined requests, a body we refused), releasing a
+ * socket with unread input sends a reset, and a reset discards response
+ * bytes not yet transmitted. So our side is shut down first (FIN after the
+ * data), and input is drained until the peer closes or a short deadline
+ * passes.
+ */
+static int http_linger(struct ksrv_conn *conn, struct ksrv_http_conn *h)
+{
+	int round, n;
+
+	for (round = 0; round < HTTP_BUDGET; round++) {
+		n = ksrv_conn_recv(conn, h->rbuf, KSRV_HTTP_RBUF_SIZE);
+		if (n == -EAGAIN)
+			return 0;
+		if (n <= 0)
+			return KSRV_CLOSE;
+	}
+	ksrv_conn_requeue(conn);
+	return 0;
+}
+
+static int http_start_linger(struct ksrv_conn *conn, struct ksrv_http_conn *h)
+{
+	if (!h->rbuf) {
+		h->rbuf = kmalloc(KSRV_HTTP_RBUF_SIZE, GFP_KERNEL);
+		if (!h->rbuf)
+			return -ENOMEM;
+	}
+	h->rlen = 0;
+	h->lingering = true;
+	kernel_sock_shutdown(ksrv_conn_socket(conn), SHUT_WR);
+	ksrv_conn_set_deadline(conn, KSRV_HTTP_LINGER_SECS);
+	return http_linger(conn, h);
+}
+
 static int http_data_ready(struct ksrv_conn *conn)
 {
 	struct ksrv_http_conn *h = ksrv_conn_priv(conn);
 	int round, err;
 
+	if (h->lingering)
+		return http_linger(conn, h);
 	for (round = 0; round < HTTP_BUDGET; round++) {
 		if (h->out.active) {
 			err = ksrv_http_out_send(conn, &h->out);
 			if (err)
 				return err == -EAGAIN ? 0 : err;
 			if (h->out.close)
-				return KSRV_CLOSE;
+				return http_start_linger(conn, h);
 			ksrv_http_out_reset(&h->out);
 			http_idle(conn, h);
 		}
@@ -205,7 +251,7 @@ static void http_timeout(struct ksrv_conn *conn)
 {
 	struct ksrv_http_conn *h = ksrv_conn_priv(conn);
 
-	if (h->out.active || !h->rlen)
+	if (h->out.active || h->lingering || !h->rlen)
 		return;
 	if (ksrv_http_error(&h->out, 408, true, false, NULL))
 		return;

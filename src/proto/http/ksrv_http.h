@@ -22,6 +22,8 @@
 #define KSRV_HTTP_HEAD_SIZE	2048
 /* Longest normalised path looked up below the root. */
 #define KSRV_HTTP_PATH_MAX	4096
+/* Seconds a closing connection waits for the peer to close its side. */
+#define KSRV_HTTP_LINGER_SECS	2
 
 extern unsigned int ksrv_http_header_timeout;
 extern unsigned int ksrv_http_keepalive_timeout;
@@ -62,12 +64,15 @@ struct ksrv_http_out {
  *	for pipelining), or NULL while idle
  * @rlen: bytes in @rbuf
  * @nreq: requests answered on this connection
+ * @lingering: the last response is out and our side is shut down; input
+ *	is read and dropped until the peer closes (see http_linger())
  * @out: the response in progress
  */
 struct ksrv_http_conn {
 	char *rbuf;
 	size_t rlen;
 	unsigned int nreq;
+	bool lingering;
 	struct ksrv_http_out out;
 };
 
