@@ -38,7 +38,11 @@ extern bool ksrv_http_listing;
  * @body: generated body (error page, listing), kvmalloc'ed, or NULL
  * @blen: bytes in @body
  * @boff: bytes of @body sent
- * @file: file whose bytes [@pos, @end) follow the head, or NULL
+ * @path: file whose bytes [@pos, @end) follow the head; valid when
+ *	@has_file is set
+ * @has_file: a file body is to be sent
+ * @file: @path opened, only once a page was not in the page cache; most
+ *	responses are sent from the cache without opening the file at all
  * @pos: next file offset to send
  * @end: file offset after the last byte to send
  * @close: close the connection once everything is sent
@@ -51,6 +55,8 @@ struct ksrv_http_out {
 	char *body;
 	size_t blen;
 	size_t boff;
+	struct path path;
+	bool has_file;
 	struct file *file;
 	loff_t pos;
 	loff_t end;

@@ -116,18 +116,20 @@ static int http_head_file(struct http_ctx *c, unsigned int status,
 	return 0;
 }
 
+/* The file is opened only if a page has to be read in; see
+ * ksrv_http_out_send().
+ */
 static int http_open_body(struct http_ctx *c, u64 start, u64 len)
 {
-	struct file *file;
+	struct ksrv_http_out *out = c->out;
 
 	if (c->head_only || !len)
 		return 0;
-	file = dentry_open(&c->f.path, O_RDONLY | O_LARGEFILE, current_cred());
-	if (IS_ERR(file))
-		return PTR_ERR(file);
-	c->out->file = file;
-	c->out->pos = start;
-	c->out->end = start + len;
+	out->path = c->f.path;
+	path_get(&out->path);
+	out->has_file = true;
+	out->pos = start;
+	out->end = start + len;
 	return 0;
 }
 

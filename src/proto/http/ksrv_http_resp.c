@@ -180,6 +180,9 @@ void ksrv_http_out_reset(struct ksrv_http_out *out)
 {
 	if (out->file)
 		fput(out->file);
+	if (out->has_file)
+		path_put(&out->path);
+	out->has_file = false;
 	kvfree(out->body);
 	out->file = NULL;
 	out->body = NULL;
@@ -206,9 +209,10 @@ static int http_send_buf(struct ksrv_conn *conn, const char *buf, size_t len,
 }
 
 /* A page of the file from the page cache, up to date, or NULL. */
-static struct page *http_cached_page(struct file *file, pgoff_t index)
+static struct page *http_cached_page(struct ksrv_http_out *out)
 {
-	struct page *page = find_get_page(file->f_mapping, index);
+	struct address_space *mapping = d_inode(out->path.dentry)->i_mapping;
+	struct page *page = find_get_page(mapping, out->pos >> PAGE_SHIFT);
 
 	if (page && !PageUptodate(page)) {
 		put_page(page);
@@ -218,10 +222,36 @@ static struct page *http_cached_page(struct file *file, pgoff_t index)
 }
 
 /*
- * Sends file bytes starting at out->pos from the page cache, without
- * copying them. A page not in the cache is read in first (which also
- * starts read-ahead); a file system without a page cache falls back to a
- * copying send.
+ * Reads the page at out->pos into the page cache (which also starts
+ * read-ahead), opening the file on first need. Return: the page, NULL
+ * when the file system does not keep this data in the page cache (the
+ * bytes read are then in out->head, *n of them), or an ERR_PTR.
+ */
+static struct page *http_read_page(struct ksrv_http_out *out, size_t len,
+				   int *n)
+{
+	struct file *file = out->file;
+	loff_t pos = out->pos;
+
+	if (!file) {
+		file = dentry_open(&out->path, O_RDONLY | O_LARGEFILE,
+				   current_cred());
+		if (IS_ERR(file))
+			return ERR_CAST(file);
+		out->file = file;
+	}
+	/* The head is out by now: its buffer is free for the fallback. */
+	*n = kernel_read(file, out->head, min_t(size_t, len, KSRV_HTTP_HEAD_SIZE),
+			 &pos);
+	if (*n <= 0)
+		return ERR_PTR(*n ? *n : -EIO);
+	return http_cached_page(out);
+}
+
+/*
+ * Sends file bytes starting at out->pos straight from the page cache,
+ * without copying them; a file system without a page cache falls back to
+ * a copying send.
  */
 static int http_send_file_chunk(struct ksrv_conn *conn,
 				struct ksrv_http_out *out)
@@ -229,22 +259,16 @@ static int http_send_file_chunk(struct ksrv_conn *conn,
 	size_t off = offset_in_page(out->pos);
 	size_t len = min_t(loff_t, PAGE_SIZE - off, out->end - out->pos);
 	bool more = out->pos + len < out->end;
-	/* The head is out by now: its buffer is free for the fallback. */
-	char *tmp = out->head;
 	struct page *page;
-	loff_t pos;
 	int n;
 
-	page = http_cached_page(out->file, out->pos >> PAGE_SHIFT);
+	page = http_cached_page(out);
 	if (!page) {
-		pos = out->pos;
-		n = kernel_read(out->file, tmp,
-				min_t(size_t, len, KSRV_HTTP_HEAD_SIZE), &pos);
-		if (n <= 0)
-			return n ? n : -EIO;
-		page = http_cached_page(out->file, out->pos >> PAGE_SHIFT);
+		page = http_read_page(out, len, &n);
+		if (IS_ERR(page))
+			return PTR_ERR(page);
 		if (!page)
-			return ksrv_conn_send(conn, tmp, n, more);
+			return ksrv_conn_send(conn, out->head, n, more);
 	}
 	n = ksrv_conn_send_page(conn, page, off, len, more);
 	put_page(page);
@@ -261,14 +285,14 @@ static int http_send_file_chunk(struct ksrv_conn *conn,
  */
 int ksrv_http_out_send(struct ksrv_conn *conn, struct ksrv_http_out *out)
 {
-	bool more = out->blen || out->file;
+	bool more = out->blen || out->has_file;
 	int n;
 
 	n = http_send_buf(conn, out->head, out->hlen, &out->hoff, more);
 	if (!n && out->body)
 		n = http_send_buf(conn, out->body, out->blen, &out->boff,
 				  false);
-	while (!n && out->file && out->pos < out->end) {
+	while (!n && out->has_file && out->pos < out->end) {
 		n = http_send_file_chunk(conn, out);
 		if (n > 0) {
 			out->pos += n;
