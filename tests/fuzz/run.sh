@@ -1,24 +1,34 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build the libFuzzer targets for the HTTP parsers and run each for a bounded
-# time.  Prints "ok - fuzz <target> (<N> execs)" or "not ok - ..." per target
-# and exits 0 only if every target built and ran without a finding.
+# Build the libFuzzer targets for the plain-C parsers (HTTP, services=,
+# /proc/ksrv/drop endpoints) and run each for a bounded time.  Optional
+# target names after SECONDS select a subset (default: all).  Prints
+# "ok - fuzz <target> (<N> execs)" or "not ok - ..." per target and exits 0
+# only if every target built and ran without a finding.
 # Crashing inputs and logs are kept in the printed work directory.
 set -u
 
+ALL_TARGETS="request path range date services endpoint"
+
 usage() {
-	echo "usage: $0 [SECONDS]   run each fuzz target for SECONDS (default 10, 1..3600)"
+	echo "usage: $0 [SECONDS [TARGET...]]"
+	echo "  run each fuzz target for SECONDS (default 10, 1..3600)"
+	echo "  targets: $ALL_TARGETS"
 }
 
 case "${1:-}" in
 -h|--help) usage; exit 0 ;;
 esac
-if [ $# -gt 1 ]; then
-	usage >&2
-	exit 2
-fi
 SECS=${1:-10}
+[ $# -gt 0 ] && shift
+TARGETS=${*:-$ALL_TARGETS}
+for t in $TARGETS; do
+	case " $ALL_TARGETS " in
+	*" $t "*) ;;
+	*) echo "$0: unknown target '$t' (known: $ALL_TARGETS)" >&2; exit 2 ;;
+	esac
+done
 case "$SECS" in
 ''|*[!0-9]*) echo "$0: SECONDS must be a positive integer, got '$SECS'" >&2; exit 2 ;;
 esac
@@ -30,9 +40,10 @@ fi
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 SRC=$ROOT/src/proto/http
+CORE=$ROOT/src/core
 CC=${FUZZ_CC:-clang}
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
-CFLAGS="$CFLAGS -I$ROOT/include -I$SRC -I$HERE"
+CFLAGS="$CFLAGS -I$ROOT/include -I$SRC -I$CORE -I$HERE"
 
 if ! command -v "$CC" >/dev/null 2>&1; then
 	echo "not ok - fuzz: $CC not found (apt-get install clang libclang-rt-14-dev)"
@@ -48,6 +59,8 @@ sources() {
 	path) echo "$SRC/ksrv_http_path.c $SRC/ksrv_http_mime.c" ;;
 	range) echo "$SRC/ksrv_http_range.c" ;;
 	date) echo "$SRC/ksrv_http_date.c" ;;
+	services) echo "$CORE/ksrv_services.c" ;;
+	endpoint) echo "$CORE/ksrv_endpoint.c" ;;
 	esac
 }
 
@@ -55,7 +68,7 @@ run_target() {
 	t=$1
 	bin=$WORK/fuzz_$t
 	log=$WORK/$t.log
-	# shellcheck disable=SC2046 # word splitting of the source list is wanted
+	# shellcheck disable=SC2046,SC2086 # word splitting of CFLAGS and sources is wanted
 	if ! $CC $CFLAGS "$HERE/fuzz_$t.c" $(sources "$t") -o "$bin" >"$WORK/$t.build.log" 2>&1; then
 		echo "not ok - fuzz $t (build failed, see $WORK/$t.build.log)"
 		return 1
@@ -79,7 +92,7 @@ run_target() {
 	return 1
 }
 
-for t in request path range date; do
+for t in $TARGETS; do
 	run_target "$t" || failed=1
 done
 

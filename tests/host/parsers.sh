@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Host-side tests of the HTTP parsers: unit tests (ASan/UBSan), a pedantic
-# warning check of the parser sources, then 5 s of fuzzing per target.
+# Host-side tests of the plain-C parsers (HTTP, services=, /proc/ksrv/drop
+# endpoints): unit tests (ASan/UBSan), a pedantic warning check of the
+# parser sources, then 5 s of fuzzing per target.
 # Prints only "ok - ..." / "not ok - ..." lines; exits 0 iff all are ok.
 set -u
 
