@@ -158,7 +158,7 @@ more:
 	}
 }
 
-/* Between requests: an idle connection keeps no receive buffer. */
+/* Between requests: an idle connection keeps no buffers. */
 static void http_idle(struct ksrv_conn *conn, struct ksrv_http_conn *h)
 {
 	ksrv_conn_set_deadline(conn, 0);
@@ -166,6 +166,8 @@ static void http_idle(struct ksrv_conn *conn, struct ksrv_http_conn *h)
 	if (!h->rlen) {
 		kfree(h->rbuf);
 		h->rbuf = NULL;
+		kfree(h->out.head);
+		h->out.head = NULL;
 	} else {
 		ksrv_conn_set_deadline(conn, ksrv_http_header_timeout);
 	}
