@@ -18,7 +18,7 @@
 struct ksrv_conn;
 struct socket;
 struct msghdr;
-struct page;
+struct bio_vec;
 struct seq_file;
 
 /**
@@ -43,9 +43,12 @@ struct seq_file;
  * @write_space: send buffer space became available after a send
  *	returned -EAGAIN or was partial. Same return convention. May be NULL,
  *	in which case @data_ready is called instead.
- * @timeout: the connection was idle longer than its time-out and is about
- *	to be closed; a last chance to send a short message (HTTP 408).
- *	May be NULL.
+ * @timeout: the connection was idle longer than its time-out, or passed
+ *	its deadline, and is about to be closed; a last chance to queue a
+ *	short message (HTTP 408). Return true to close gracefully (what is
+ *	queued is still sent, then FIN), false to reset the connection and
+ *	drop what is queued (right for a peer that stopped reading). May be
+ *	NULL, which means reset.
  * @release: the connection is gone and no callback will run again; free
  *	what the private state points to. Runs exactly once for every
  *	connection whose @open succeeded. May be NULL.
@@ -60,7 +63,7 @@ struct ksrv_proto_ops {
 	int (*open)(struct ksrv_conn *conn);
 	int (*data_ready)(struct ksrv_conn *conn);
 	int (*write_space)(struct ksrv_conn *conn);
-	void (*timeout)(struct ksrv_conn *conn);
+	bool (*timeout)(struct ksrv_conn *conn);
 	void (*release)(struct ksrv_conn *conn);
 };
 
@@ -75,8 +78,8 @@ struct socket *ksrv_conn_socket(struct ksrv_conn *conn);
 int ksrv_conn_recv(struct ksrv_conn *conn, void *buf, size_t len);
 int ksrv_conn_send(struct ksrv_conn *conn, const void *buf, size_t len,
 		   bool more);
-int ksrv_conn_send_page(struct ksrv_conn *conn, struct page *page,
-			size_t offset, size_t len, bool more);
+int ksrv_conn_send_pages(struct ksrv_conn *conn, struct bio_vec *bv,
+			 unsigned int n, size_t len, bool more);
 void ksrv_conn_requeue(struct ksrv_conn *conn);
 void ksrv_conn_set_timeout(struct ksrv_conn *conn, unsigned int secs);
 void ksrv_conn_set_deadline(struct ksrv_conn *conn, unsigned int secs);

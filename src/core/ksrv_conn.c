@@ -157,6 +157,18 @@ static void ksrv_conn_detach(struct ksrv_conn *conn)
 	write_unlock_bh(&sk->sk_callback_lock);
 }
 
+/* Reset instead of FIN: queued data is dropped, not sent. For
+ * connections that must end now (module exit, time-outs), where a
+ * graceful close would leave an orphaned socket trickling megabytes to a
+ * client that stopped reading.
+ */
+static void ksrv_conn_abort(struct ksrv_conn *conn)
+{
+	if (test_bit(KSRV_CONN_CONNECTED, &conn->flags))
+		sock_no_linger(conn->sock->sk);
+	ksrv_conn_close(conn);
+}
+
 /**
  * ksrv_conn_close() - take a connection out of service
  * @conn: the connection; the caller holds a reference
@@ -190,10 +202,10 @@ static int ksrv_conn_dispatch(struct ksrv_conn *conn)
 	int err = 0;
 
 	if (test_and_clear_bit(KSRV_EV_TIMEOUT, &conn->events)) {
-		if (ops->timeout)
-			ops->timeout(conn);
 		ksrv_count(conn->svc, KSRV_C_TIMED_OUT, 1);
-		return -ETIMEDOUT;
+		if (ops->timeout && ops->timeout(conn))
+			return KSRV_CLOSE;
+		return -ETIMEDOUT;	/* reset, see ksrv_conn_abort() */
 	}
 	if (test_and_clear_bit(KSRV_EV_WRITE, &conn->events)) {
 		clear_bit(KSRV_EV_READ, &conn->events);
@@ -207,9 +219,14 @@ static int ksrv_conn_dispatch(struct ksrv_conn *conn)
 
 static void ksrv_conn_handle(struct ksrv_conn *conn)
 {
+	int err;
+
 	if (!test_bit(KSRV_CONN_CONNECTED, &conn->flags))
 		return;
-	if (ksrv_conn_dispatch(conn))
+	err = ksrv_conn_dispatch(conn);
+	if (err == -ETIMEDOUT)
+		ksrv_conn_abort(conn);
+	else if (err)
 		ksrv_conn_close(conn);
 }
 
@@ -294,7 +311,7 @@ static bool ksrv_conn_admit(struct ksrv_service *svc)
 /* Undoes ksrv_conn_alloc() and the admission for a connection that never
  * reached the registry.
  */
-static void ksrv_conn_abort(struct ksrv_conn *conn)
+static void ksrv_conn_discard(struct ksrv_conn *conn)
 {
 	kmem_cache_free(conn->svc->cache, conn);
 	if (atomic_dec_and_test(&nr_conns))
@@ -356,7 +373,7 @@ err_release:
 	if (svc->ops->release)
 		svc->ops->release(conn);
 err_free:
-	ksrv_conn_abort(conn);
+	ksrv_conn_discard(conn);
 	sock_release(sock);
 	return err;
 err_unadmit:
@@ -367,7 +384,7 @@ err_unadmit:
 }
 
 /**
- * ksrv_service_close_conns() - close every connection of a service
+ * ksrv_service_close_conns() - reset every connection of a service
  * @svc: a service whose listener is already stopped
  */
 void ksrv_service_close_conns(struct ksrv_service *svc)
@@ -383,7 +400,7 @@ void ksrv_service_close_conns(struct ksrv_service *svc)
 		spin_unlock(&svc->lock);
 		if (!conn)
 			break;
-		ksrv_conn_close(conn);
+		ksrv_conn_abort(conn);
 		ksrv_conn_put(conn);
 		cond_resched();
 	}
@@ -527,26 +544,27 @@ int ksrv_conn_send(struct ksrv_conn *conn, const void *buf, size_t len,
 }
 
 /**
- * ksrv_conn_send_page() - send part of a page without copying it
+ * ksrv_conn_send_pages() - send page fragments without copying them
  * @conn: the connection
- * @page: a page the caller holds a reference to, e.g. from the page cache
- * @offset: offset of the data in @page
- * @len: bytes, at most PAGE_SIZE - @offset
+ * @bv: the fragments; the caller holds a reference on each page, e.g.
+ *	from the page cache
+ * @n: number of fragments
+ * @len: bytes in all fragments
  * @more: more data follows at once (sets MSG_MORE)
  *
  * The network stack takes its own page references, so the caller may drop
- * its reference on return. The page's content must stay what it is until
+ * its references on return. Page contents must stay what they are until
  * transmitted, as with sendfile().
  *
  * Return: as ksrv_conn_send().
  */
-int ksrv_conn_send_page(struct ksrv_conn *conn, struct page *page,
-			size_t offset, size_t len, bool more)
+int ksrv_conn_send_pages(struct ksrv_conn *conn, struct bio_vec *bv,
+			 unsigned int n, size_t len, bool more)
 {
 	int flags = MSG_DONTWAIT | MSG_NOSIGNAL | (more ? MSG_MORE : 0);
 
-	return ksrv_conn_sent(conn, ksrv_compat_send_page(conn->sock, page,
-							  offset, len, flags));
+	return ksrv_conn_sent(conn, ksrv_compat_send_pages(conn->sock, bv, n,
+							   len, flags));
 }
 
 /**

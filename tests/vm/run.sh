@@ -133,13 +133,22 @@ CMDLINE+=" slub_debug=FZPU softlockup_panic=1 loglevel=4"
 # keep the whole log, and allow for a busy emulated CPU before calling
 # something an RCU stall (real stalls last forever and are still caught).
 CMDLINE+=" mitigations=off log_buf_len=8M tsc=reliable"
+# Under TCG the guest's TSC ticks at the host's TSC rate, but calibrating
+# it against the emulated PIT/HPET goes wrong on a busy host (seen: 117
+# MHz instead of 2594, a guest clock 22x too fast, every timeout wrong).
+# Tell the guest the rate instead of letting it measure.
+TSC_KHZ=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
+[ -n "$TSC_KHZ" ] && [ "$TSC_KHZ" -gt 0 ] && CMDLINE+=" tsc_early_khz=$TSC_KHZ"
 CMDLINE+=" rcupdate.rcu_cpu_stall_timeout=60"
 CMDLINE+=" ksrv_out=$OUT"
 # Detectors of the debug kernel: a KASAN report panics (panic_on_warn
 # covers that too, this also in a multi-shot setting), kmemleak tracks from
-# boot (run-suites.sh scans after each suite).
+# boot (run-suites.sh scans after each suite). Under TCG that kernel runs
+# many times slower (the ACPI interpreter alone takes over 20 s at boot):
+# a soft lockup is called after 120 s instead of 20 s.
 KCONFIG=$(ksrv_kconfig "$KVER")
-grep -qx 'CONFIG_KASAN=y' "$KCONFIG" 2>/dev/null && CMDLINE+=" kasan.fault=panic"
+grep -qx 'CONFIG_KASAN=y' "$KCONFIG" 2>/dev/null &&
+	CMDLINE+=" kasan.fault=panic watchdog_thresh=60"
 grep -qx 'CONFIG_DEBUG_KMEMLEAK=y' "$KCONFIG" 2>/dev/null && CMDLINE+=" kmemleak=on"
 [ "$INTERACTIVE" = 1 ] && CMDLINE+=" ksrv_interactive=1"
 

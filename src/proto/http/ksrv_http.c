@@ -246,18 +246,24 @@ static int http_open(struct ksrv_conn *conn)
 	return 0;
 }
 
-/* A head that did not complete in time gets a 408 if there is room for
- * it; the connection is closed either way.
+/*
+ * A head that did not complete in time gets a 408 if there is room for it.
+ * A lingering connection has its response queued: let it drain. A peer
+ * that stopped reading a response, though, is reset.
  */
-static void http_timeout(struct ksrv_conn *conn)
+static bool http_timeout(struct ksrv_conn *conn)
 {
 	struct ksrv_http_conn *h = ksrv_conn_priv(conn);
 
-	if (h->out.active || h->lingering || !h->rlen)
-		return;
+	if (h->lingering)
+		return true;
+	if (h->out.active)
+		return false;
+	if (!h->rlen)
+		return true;
 	if (ksrv_http_error(&h->out, 408, true, false, NULL))
-		return;
-	ksrv_http_out_send(conn, &h->out);
+		return false;
+	return ksrv_http_out_send(conn, &h->out) == 0;
 }
 
 static void http_release(struct ksrv_conn *conn)
