@@ -13,26 +13,40 @@
 #include <linux/bvec.h>
 
 /*
- * Page-based zero-copy sending: 6.5 removed kernel_sendpage(); since then
- * sock_sendmsg() with MSG_SPLICE_PAGES takes page references instead of
- * copying.
+ * Page-based zero-copy sending of @n page fragments (@len bytes in all):
+ * 6.5 removed kernel_sendpage(); since then sock_sendmsg() with
+ * MSG_SPLICE_PAGES takes page references instead of copying, for all the
+ * fragments in one call. Either way the network stack holds its own page
+ * references. Returns bytes queued or a negative errno, as sock_sendmsg().
  */
 #if KERNEL_VERSION(6, 5, 0) <= LINUX_VERSION_CODE
-static inline int ksrv_compat_send_page(struct socket *sock, struct page *page,
-					size_t offset, size_t len, int flags)
+static inline int ksrv_compat_send_pages(struct socket *sock,
+					 struct bio_vec *bv, unsigned int n,
+					 size_t len, int flags)
 {
 	struct msghdr msg = { .msg_flags = flags | MSG_SPLICE_PAGES };
-	struct bio_vec bv;
 
-	bvec_set_page(&bv, page, len, offset);
-	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, &bv, 1, len);
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bv, n, len);
 	return sock_sendmsg(sock, &msg);
 }
 #else
-static inline int ksrv_compat_send_page(struct socket *sock, struct page *page,
-					size_t offset, size_t len, int flags)
+static inline int ksrv_compat_send_pages(struct socket *sock,
+					 struct bio_vec *bv, unsigned int n,
+					 size_t len, int flags)
 {
-	return kernel_sendpage(sock, page, offset, len, flags);
+	int ret, sent = 0, f = flags | MSG_MORE | MSG_SENDPAGE_NOTLAST;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		ret = kernel_sendpage(sock, bv[i].bv_page, bv[i].bv_offset,
+				      bv[i].bv_len, i + 1 < n ? f : flags);
+		if (ret <= 0)
+			return sent ? sent : ret;
+		sent += ret;
+		if (ret < bv[i].bv_len)
+			break;
+	}
+	return sent;
 }
 #endif
 

@@ -3,6 +3,7 @@
  * Responses: status lines and common headers, error pages, per-status
  * counters, and sending a response without blocking.
  */
+#include <linux/bvec.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -208,11 +209,14 @@ static int http_send_buf(struct ksrv_conn *conn, const char *buf, size_t len,
 	return 0;
 }
 
-/* A page of the file from the page cache, up to date, or NULL. */
-static struct page *http_cached_page(struct ksrv_http_out *out)
+/* Pages handed to the socket in one call. */
+#define HTTP_SEND_PAGES	16
+
+/* The page at @pos from the page cache, up to date, or NULL. */
+static struct page *http_cached_page(struct ksrv_http_out *out, loff_t pos)
 {
 	struct address_space *mapping = d_inode(out->path.dentry)->i_mapping;
-	struct page *page = find_get_page(mapping, out->pos >> PAGE_SHIFT);
+	struct page *page = find_get_page(mapping, pos >> PAGE_SHIFT);
 
 	if (page && !PageUptodate(page)) {
 		put_page(page);
@@ -222,57 +226,72 @@ static struct page *http_cached_page(struct ksrv_http_out *out)
 }
 
 /*
- * Reads the page at out->pos into the page cache (which also starts
- * read-ahead), opening the file on first need. Return: the page, NULL
- * when the file system does not keep this data in the page cache (the
- * bytes read are then in out->head, *n of them), or an ERR_PTR.
+ * Sends file bytes from out->pos straight from the page cache, up to
+ * HTTP_SEND_PAGES pages in one call, without copying them.
+ * Return: bytes queued, 0 when the page at out->pos is not cached, or a
+ * negative errno.
  */
-static struct page *http_read_page(struct ksrv_http_out *out, size_t len,
-				   int *n)
+static int http_send_cached(struct ksrv_conn *conn, struct ksrv_http_out *out)
 {
+	struct bio_vec bv[HTTP_SEND_PAGES];
+	unsigned int n = 0, i;
+	loff_t pos = out->pos;
+	struct page *page;
+	size_t off, len;
+	int ret;
+
+	while (n < HTTP_SEND_PAGES && pos < out->end) {
+		page = http_cached_page(out, pos);
+		if (!page)
+			break;
+		off = offset_in_page(pos);
+		len = min_t(loff_t, PAGE_SIZE - off, out->end - pos);
+		bv[n].bv_page = page;
+		bv[n].bv_offset = off;
+		bv[n].bv_len = len;
+		n++;
+		pos += len;
+	}
+	if (!n)
+		return 0;
+	ret = ksrv_conn_send_pages(conn, bv, n, pos - out->pos, pos < out->end);
+	for (i = 0; i < n; i++)
+		put_page(bv[i].bv_page);
+	return ret;
+}
+
+/*
+ * The page at out->pos is not cached: read it in (which also starts
+ * read-ahead), opening the file on first need. Return: 0 when it is cached
+ * now; else the file system keeps no page cache for it, and the bytes read
+ * are sent by copying (bytes queued); or a negative errno.
+ */
+static int http_send_uncached(struct ksrv_conn *conn,
+			      struct ksrv_http_out *out)
+{
+	size_t len = min_t(loff_t, KSRV_HTTP_HEAD_SIZE, out->end - out->pos);
 	struct file *file = out->file;
 	loff_t pos = out->pos;
+	struct page *page;
+	int n;
 
 	if (!file) {
 		file = dentry_open(&out->path, O_RDONLY | O_LARGEFILE,
 				   current_cred());
 		if (IS_ERR(file))
-			return ERR_CAST(file);
+			return PTR_ERR(file);
 		out->file = file;
 	}
 	/* The head is out by now: its buffer is free for the fallback. */
-	*n = kernel_read(file, out->head, min_t(size_t, len, KSRV_HTTP_HEAD_SIZE),
-			 &pos);
-	if (*n <= 0)
-		return ERR_PTR(*n ? *n : -EIO);
-	return http_cached_page(out);
-}
-
-/*
- * Sends file bytes starting at out->pos straight from the page cache,
- * without copying them; a file system without a page cache falls back to
- * a copying send.
- */
-static int http_send_file_chunk(struct ksrv_conn *conn,
-				struct ksrv_http_out *out)
-{
-	size_t off = offset_in_page(out->pos);
-	size_t len = min_t(loff_t, PAGE_SIZE - off, out->end - out->pos);
-	bool more = out->pos + len < out->end;
-	struct page *page;
-	int n;
-
-	page = http_cached_page(out);
-	if (!page) {
-		page = http_read_page(out, len, &n);
-		if (IS_ERR(page))
-			return PTR_ERR(page);
-		if (!page)
-			return ksrv_conn_send(conn, out->head, n, more);
+	n = kernel_read(file, out->head, len, &pos);
+	if (n <= 0)
+		return n ? n : -EIO;	/* truncated under us */
+	page = http_cached_page(out, out->pos);
+	if (page) {
+		put_page(page);
+		return 0;
 	}
-	n = ksrv_conn_send_page(conn, page, off, len, more);
-	put_page(page);
-	return n;
+	return ksrv_conn_send(conn, out->head, n, out->pos + n < out->end);
 }
 
 /**
@@ -293,7 +312,9 @@ int ksrv_http_out_send(struct ksrv_conn *conn, struct ksrv_http_out *out)
 		n = http_send_buf(conn, out->body, out->blen, &out->boff,
 				  false);
 	while (!n && out->has_file && out->pos < out->end) {
-		n = http_send_file_chunk(conn, out);
+		n = http_send_cached(conn, out);
+		if (!n)
+			n = http_send_uncached(conn, out);
 		if (n > 0) {
 			out->pos += n;
 			n = 0;
