@@ -50,11 +50,12 @@ run:
 	tests/vm/run.sh -k $$kver -i -p 12345:12345 -p 8081:8081 \
 		-e HTTP_ROOT=$(HTTP_ROOT) -e KSRV_ARGS="$(ARGS)" -- tests/vm/demo.sh
 
+# BENCH_ARGS: options of tests/bench/*-bench.sh, e.g. "-k 6.1 -n 5".
 bench:
-	@tests/bench/echo-bench.sh
+	@tests/bench/echo-bench.sh $(BENCH_ARGS)
 
 bench-http:
-	@tests/bench/http-bench.sh
+	@tests/bench/http-bench.sh $(BENCH_ARGS)
 
 unit:
 	$(MAKE) -C tests/unit

@@ -11,11 +11,15 @@
 #
 # Environment:
 #   QUICK=1            short variant of every suite
-#   KERNELS="6.1 6.12" kernel series (or exact releases) to test
+#   KERNELS="6.1 6.12" kernel series (or exact releases) to test; "debug" is
+#                      the KASAN/kmemleak/lockdep/fault-injection kernel that
+#                      tests/debugkernel/build.sh builds (the first build
+#                      takes long; later runs reuse the cached one)
+#   DEBUG=1            add "debug" to KERNELS
 #   KSRV_SUITES=...    only guest suites whose name contains one of these
 #   LINT=0             skip tests/lint.sh
 #   VERBOSE=1          copy guest consoles to stdout while they run
-#   VM_MEM=2048 VM_CPUS=2 guest size
+#   VM_MEM=1024 VM_CPUS=2 guest size (the debug kernel gets twice VM_MEM)
 #   KSRV_CHECK_OUT=dir results directory (default build/check)
 # Results: build/check/ (results.txt per kernel, serial.log, dmesg.txt).
 
@@ -28,9 +32,13 @@ cd "$ROOT" || exit 2
 
 QUICK=${QUICK:-0}
 KERNELS=${KERNELS:-6.1 6.12}
+if [ "${DEBUG:-0}" = 1 ] && [[ " $KERNELS " != *" debug "* ]]; then
+	KERNELS="$KERNELS debug"
+fi
 LINT=${LINT:-1}
 VERBOSE=${VERBOSE:-0}
-VM_MEM=${VM_MEM:-2048}
+# 1 GiB: the size in which 30-concurrency must hold 10,000 connections.
+VM_MEM=${VM_MEM:-1024}
 VM_CPUS=${VM_CPUS:-2}
 export QUICK KSRV_SUITES=${KSRV_SUITES:-}
 if [ "$QUICK" = 1 ]; then
@@ -122,6 +130,12 @@ fi
 step "build"
 declare -A KVER_OF=() BUILT=()
 for s in $KERNELS; do
+	if [ "$s" = debug ]; then
+		mkdir -p "$OUT/$s"
+		step "debug kernel (tests/debugkernel/build.sh)"
+		run_logged "$s/kernel built" "$OUT/$s/kernel-build.log" \
+			tests/debugkernel/build.sh || continue
+	fi
 	if ! k=$(ksrv_kver "$s"); then
 		record fail "$s/kernel installed"
 		continue
@@ -129,7 +143,7 @@ for s in $KERNELS; do
 	KVER_OF[$s]=$k
 	mkdir -p "$OUT/$s"
 	if run_logged "$s/build module" "$OUT/$s/build.log" \
-		make -C "$ROOT" module KDIR="/lib/modules/$k/build"; then
+		make -C "$ROOT" module KDIR="$(ksrv_kdir "$k")"; then
 		if [ -f "$ROOT/build/$k/ksrv.ko" ]; then
 			BUILT[$s]=1
 		else
@@ -141,7 +155,10 @@ run_logged "userspace/build" "$OUT/userspace-build.log" make -C userspace
 
 if [ "$LINT" != 0 ]; then
 	step "lint"
-	KERNELS="$KERNELS" tests/lint.sh >"$OUT/lint.txt" 2>&1
+	# The Debian kernels' W=1/sparse runs cover the code; the debug
+	# kernel adds nothing there.
+	lint_kernels=$(echo " $KERNELS " | sed 's/ debug / /g')
+	KERNELS="$lint_kernels" tests/lint.sh >"$OUT/lint.txt" 2>&1
 	collect "lint/" "$OUT/lint.txt"
 	grep -q '^not ok' "$OUT/lint.txt" && grep '^# ' "$OUT/lint.txt" | head -n 60
 fi
@@ -166,7 +183,17 @@ for s in $KERNELS; do
 	step "guest $s ($k)"
 	con=(-q)
 	[ "$VERBOSE" = 1 ] && con=()
-	tests/vm/run.sh -k "$k" -m "$VM_MEM" -c "$VM_CPUS" -t "$VM_TIMEOUT" \
+	# The debug kernel (KASAN, lockdep, ... under TCG) runs everything
+	# several times slower: twice the time limits, unless set by hand.
+	tmo=$VM_TIMEOUT suite_tmo=${KSRV_SUITE_TIMEOUT:-} mem=$VM_MEM
+	if [ "$s" = debug ]; then
+		# KASAN's shadow and kmemleak's metadata need room of their own.
+		mem=$((VM_MEM * 2))
+		tmo=$((VM_TIMEOUT * 2))
+		[ -n "$suite_tmo" ] || suite_tmo=$([ "$QUICK" = 1 ] && echo 480 || echo 1200)
+	fi
+	KSRV_SUITE_TIMEOUT=$suite_tmo \
+	tests/vm/run.sh -k "$k" -m "$mem" -c "$VM_CPUS" -t "$tmo" \
 		-o "$d" "${con[@]}" -- tests/guest/run-suites.sh
 	if [ -f "$d/results.txt" ]; then
 		collect "$s/" "$d/results.txt"

@@ -135,7 +135,11 @@ static void ksrv_conn_attach(struct ksrv_conn *conn)
 	struct sock *sk = conn->sock->sk;
 
 	write_lock_bh(&sk->sk_callback_lock);
-	conn->saved_data_ready = sk->sk_data_ready;
+	/* An accepted socket is a clone of the listener and inherits its
+	 * sk_data_ready, which is ksrv's; keep the listener's original so
+	 * that a closed socket never points back into ksrv.
+	 */
+	conn->saved_data_ready = conn->svc->saved_data_ready;
 	conn->saved_write_space = sk->sk_write_space;
 	conn->saved_state_change = sk->sk_state_change;
 	rcu_assign_sk_user_data(sk, conn);

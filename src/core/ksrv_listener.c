@@ -20,8 +20,9 @@ static void ksrv_listener_sk_data_ready(struct sock *sk)
 	struct ksrv_service *svc;
 
 	read_lock_bh(&sk->sk_callback_lock);
-	svc = rcu_dereference_protected(__sk_user_data(sk),
-					lockdep_is_held(&sk->sk_callback_lock));
+	svc = (void *)((uintptr_t)rcu_dereference_protected(__sk_user_data(sk),
+			lockdep_is_held(&sk->sk_callback_lock)) &
+		       SK_USER_DATA_PTRMASK);
 	if (svc)
 		queue_work(ksrv_wq, &svc->accept_work);
 	read_unlock_bh(&sk->sk_callback_lock);
@@ -93,7 +94,10 @@ static void ksrv_listener_attach(struct ksrv_service *svc)
 
 	write_lock_bh(&sk->sk_callback_lock);
 	svc->saved_data_ready = sk->sk_data_ready;
-	rcu_assign_sk_user_data(sk, svc);
+	/* NOCOPY: accepted sockets are clones of this one and must not
+	 * inherit a pointer to the service.
+	 */
+	__rcu_assign_sk_user_data_with_flags(sk, svc, SK_USER_DATA_NOCOPY);
 	sk->sk_data_ready = ksrv_listener_sk_data_ready;
 	write_unlock_bh(&sk->sk_callback_lock);
 }
