@@ -86,6 +86,9 @@ bench_main() {
 	# report shows how busy the host was.
 	{
 		echo "host_cpus=$(nproc)"
+		echo "module=$(sha256sum "$ROOT/build/$krel/ksrv.ko" | cut -c1-12)"
+		echo "git=$(git -C "$ROOT" describe --always --dirty 2>/dev/null)"
+		echo "host_mhz=$(awk -F': ' '/^cpu MHz/ { print $2; exit }' /proc/cpuinfo)"
 		echo "host_load_before=$(cut -d' ' -f1-3 /proc/loadavg)"
 	} >"$out/host-meta.txt"
 	local sampler
@@ -111,6 +114,13 @@ bench_main() {
 
 	local docargs=(--doc-dir "$ROOT/Documentation")
 	[ "$nodoc" = 1 ] && docargs=(--doc-dir "$out/doc")
+	# Numbers from a run that broke (a crash, an error, a timeout) must not
+	# replace good ones in the documentation.
+	if [ $rc != 0 ] && [ "$nodoc" = 0 ]; then
+		echo "bench: not updating Documentation/ after a failed run;" \
+			"report goes to $out/doc" >&2
+		docargs=(--doc-dir "$out/doc")
+	fi
 	python3 "$BENCH_DIR/report.py" "$BENCH_KIND" "$out" "${docargs[@]}" || exit 1
 	return $rc
 }

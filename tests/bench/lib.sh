@@ -78,5 +78,8 @@ bench_meta() {
 		echo "quick=${QUICK:-0}"
 		echo "cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
 		echo "cmdline=$(cat /proc/cmdline)"
+		# A mis-calibrated TSC makes the guest clock, and so every rate
+		# measured in it, wrong; report.py compares this with the host.
+		echo "tsc_mhz=$(dmesg | sed -n 's/.*tsc: Refined TSC clocksource calibration: \([0-9.]*\) MHz.*/\1/p; s/.*tsc: Detected \([0-9.]*\) MHz.*/\1/p' | tail -n 1)"
 	} >"$1"
 }

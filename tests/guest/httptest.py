@@ -24,12 +24,13 @@ import urllib.parse
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from ksrvtest import (FAKE, Fail, Skip, deadline, expect, insmod, load,  # noqa
-                      log, modinfo_text, port_listening, wait_for)
+from ksrvtest import (FAKE, Fail, Skip, deadline, expect, load,  # noqa
+                      modinfo_text, port_listening, wait_for)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PORT = 8081
-ECHO_PORT = 12345
+# Overridable for host-side development against a stand-in server.
+PORT = int(os.environ.get('KSRVTEST_HTTP_PORT', '8081'))
+ECHO_PORT = int(os.environ.get('KSRVTEST_ECHO_PORT', '12345'))
 BASE = os.environ.get('KSRV_WWW', '/tmp/ksrv-www')
 ROOT = os.path.join(BASE, 'root')
 OUTSIDE = os.path.join(BASE, 'outside.txt')

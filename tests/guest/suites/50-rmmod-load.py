@@ -17,7 +17,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 from ksrvtest import (QUICK, DISPATCH_MODES, Fail, Kmsg, Streamer, Suite,
                       bad_log_lines, connect, echo_once, ensure_unloaded,
                       expect, have_stats, insmod, load, log, raise_nofile,
-                      rmmod, stat, tcp_inuse, unload, wait_inuse)
+                      rmmod, stat, tcp_inuse, unload, wait_for,
+                      wait_inuse)
 
 PORT = 12390
 CYCLES = 3 if QUICK else 10
@@ -37,11 +38,17 @@ def cycle(mode, i):
     if st.connected != N:
         probs.append('%d/%d connected (%s)' % (st.connected, N,
                                                st.connect_errs[:3]))
+    # Under TCG, accepting 200 connections (and in thread mode starting
+    # 200 threads) can take a few seconds; rmmod once echoes flow.
+    t0 = time.monotonic()
+    wait_for(lambda: st.bytes_echoed > 0, 30)
+    first = time.monotonic() - t0
     b0 = st.bytes_echoed
-    time.sleep(1.5)
+    time.sleep(1.0)
     b1 = st.bytes_echoed
     if b1 <= b0:
-        probs.append('no traffic flowing before rmmod (%d bytes)' % b1)
+        probs.append('no traffic flowing before rmmod (%d bytes after '
+                     '%.1fs)' % (b1, time.monotonic() - t0))
     if have_stats():
         s = stat(PORT)
         if s['open'] < st.connected - 2:
@@ -52,6 +59,8 @@ def cycle(mode, i):
         ensure_unloaded()
     elif dt > RMMOD_LIMIT:
         probs.append('rmmod took %.1fs' % dt)
+    if os.path.exists('/proc/ksrv'):
+        probs.append('/proc/ksrv still exists after rmmod')
     st.join(60)
     if st.is_alive():
         st.stop()
@@ -72,9 +81,10 @@ def cycle(mode, i):
     bad = bad_log_lines(km.read())
     if bad:
         probs.append('kernel log:\n' + '\n'.join(bad[:15]))
-    note = 'IPv%d, %d clients, %.1f MB echoed, rmmod %.2fs, eof %d rst %d' % (
-        fam, st.connected, st.bytes_echoed / 1e6, dt, st.ended['eof'],
-        st.ended['rst'])
+    note = ('IPv%d, %d clients, first echo after %.1fs, %.1f MB echoed, '
+            'rmmod %.2fs, eof %d rst %d' % (
+                fam, st.connected, first, st.bytes_echoed / 1e6, dt,
+                st.ended['eof'], st.ended['rst']))
     if probs:
         raise Fail(note + '; ' + '; '.join(probs))
     return note

@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..'))
 from ksrvtest import (FAKE, Fail, Kmsg, Skip, Suite, connect, echo_once,  # noqa
                       ensure_unloaded, errname, expect, insmod,
-                      listening_ports, loaded, log, modinfo_text, read_stats,
+                      listening_ports, loaded, modinfo_text, read_stats,
                       tcp_inuse, unload, wait_for, port_listening)
 import httptest as H  # noqa
 from httptest import PORT, ECHO_PORT, get  # noqa

@@ -10,12 +10,12 @@ bad one is never answered).  At the end /proc/ksrv/http_status must have
 counted exactly the responses this suite received.
 """
 import os
-import re
+import socket
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..'))
-from ksrvtest import QUICK, Fail, Skip, Suite, expect, log, unload  # noqa
+from ksrvtest import Fail, Skip, Suite, expect, unload  # noqa
 import httptest as H  # noqa
 from httptest import Conn, get, req  # noqa
 
@@ -152,12 +152,43 @@ def t_good_edge():
                  r11(b'GET /hello.txt HTTP/1.1', b'X-Empty:'),
                  r11(b'GET /hello.txt HTTP/1.1', b'X-Tabs:\t v \t'),
                  r11(b'GET /hello.txt?a=%zz&b=/../.. HTTP/1.1'),
-                 b'GET /hello.txt HTTP/1.1\r\nhOsT: 127.0.0.1\r\n\r\n'):
+                 b'GET /hello.txt HTTP/1.1\r\nhOsT: 127.0.0.1\r\n\r\n',
+                 r11(b'GET http://127.0.0.1:8081/hello.txt HTTP/1.1')):
         with Conn(timeout=5) as c:
             c.send(data)
             r = c.read_response()
             expect(r.status == 200 and r.body == H.file_bytes('hello.txt'),
                    '%r: %d' % (data[:60], r.status))
+
+
+def t_near_limits():
+    """Just below the limits is fine: no 414/431."""
+    cases = [
+        (r11(b'GET /' + b'c' * 4000 + b' HTTP/1.1'), (404,)),
+        # Paths beyond PATH_MAX may get 414 even below the line limit.
+        (r11(b'GET /' + b'c' * 7900 + b' HTTP/1.1'), (404, 414)),
+        (r11(b'GET /hello.txt?' + b'q' * 7900 + b' HTTP/1.1'), (200,)),
+        (r11(b'GET /hello.txt HTTP/1.1', *[b'X-H%d: v' % i
+                                          for i in range(98)]), (200,)),
+        (r11(b'GET /hello.txt HTTP/1.1', b'X-Big: ' + b'x' * 15000),
+         (200,)),
+    ]
+    for data, want in cases:
+        with Conn(timeout=5) as c:
+            c.send(data)
+            r = c.read_response()
+            expect(r.status in want, '%d-byte request: %d, want %s' %
+                   (len(data), r.status, want))
+
+
+def t_half_close():
+    """Request then shutdown(SHUT_WR): the response still comes."""
+    with Conn(timeout=5) as c:
+        c.send(req('/hello.txt'))
+        c.sock.shutdown(socket.SHUT_WR)
+        r = c.read_response()
+        H.check_file_resp(r, 'hello.txt')
+        expect(c.wait_close(3) in ('eof', 'rst'), 'not closed after EOF')
 
 
 # ---- conditional requests ------------------------------------------------
@@ -375,6 +406,8 @@ def main():
     for name, data, allowed in PATH_ERRORS:
         t.run(name, t_parse_error, data, allowed, False)
     t.run('odd but valid requests served', t_good_edge)
+    t.run('requests just below the size limits served', t_near_limits)
+    t.run('request + half-close still answered', t_half_close)
     t.run('304 If-None-Match / If-Modified-Since', t_304)
     t.run('206 ranges byte-exact', t_206)
     t.run('416 with Content-Range bytes */size', t_416)
