@@ -99,7 +99,7 @@ bench_main() {
 		done
 	) >"$out/host-load.txt" &
 	sampler=$!
-	"$ROOT/tests/vm/run.sh" -k "$krel" -m "$mem" -c 2 -t 900 -o "$out" -q \
+	"$ROOT/tests/vm/run.sh" -b -k "$krel" -m "$mem" -c 2 -t 900 -o "$out" -q \
 		"${envs[@]}" -- "$BENCH_GUEST"
 	local rc=$?
 	kill "$sampler" 2>/dev/null

@@ -25,10 +25,10 @@ TCG_CAVEAT = (
     "mean something. Client and server share the guest's two vCPUs.")
 
 SLUB_CAVEAT = (
-    "The test guest boots with `slub_debug=FZPU` (red zones, poisoning, "
-    "owner tracking), which inflates every slab object, the sockets' as "
-    "much as ksrv's own; compare the servers with each other, not with "
-    "production figures.")
+    "The benchmark guest boots without slab debugging (`tests/vm/run.sh "
+    "-b`), unlike the test guests, which use `slub_debug=FZPU`; both ends "
+    "of every loopback connection are kernel sockets and count in the "
+    "kernel figures.")
 
 
 def parse_kv(path):
