@@ -14,7 +14,9 @@
 #   - the suite timed out, or exited non-zero without printing "not ok",
 #     or printed no test line at all;
 #   - ksrv was still loaded afterwards (it is then removed);
-#   - the kernel log gained a line that shows a kernel problem.
+#   - the kernel log gained a line that shows a kernel problem;
+#   - on a kernel with kmemleak (the debug kernel), a leak report whose
+#     backtrace has a ksrv frame (all reports: $KSRV_OUT/kmemleak/).
 # Exit status 0 only when nothing failed.
 
 set -u
@@ -126,6 +128,48 @@ run_suite() {
 		printf '%s\n' "$bad" | head -n 30 | diag | tee -a "$RESULTS"
 	else
 		record_ok "$name/kernel log clean"
+	fi
+	kmemleak_check "$name"
+}
+
+KMEMLEAK=/sys/kernel/debug/kmemleak
+
+# kmemleak_reports FILE: the reports in FILE that point at ksrv. ksrv is
+# the only module on the debug kernel, and it is unloaded by now, so its
+# frames show as bare addresses ("[<...>] 0xffffffffc0123456"); while it
+# is loaded they name it ("[ksrv]").
+kmemleak_reports() {
+	awk '/^unreferenced object/ { if (blk ~ hit) printf "%s", blk; blk = "" }
+		{ blk = blk $0 "\n" }
+		END { if (blk ~ hit) printf "%s", blk }' \
+		hit='ksrv|\] 0x[0-9a-f]+\n' "$1"
+}
+
+# kmemleak_check NAME: scan for leaks after suite NAME, fail on ksrv's.
+kmemleak_check() {
+	local name=$1 dir=$OUTDIR/kmemleak leaks i t0
+	[ -w "$KMEMLEAK" ] || return 0
+	mkdir -p "$dir"
+	# kmemleak reports only objects older than 5 s. A pointer left in a
+	# stack or register can hide a leak for one scan, but a scan takes a
+	# minute or more on the debug kernel under TCG, so one scan is the
+	# default; KSRV_KMEMLEAK_SCANS=2 for a second one.
+	sleep 5
+	t0=$SECONDS
+	for ((i = 0; i < ${KSRV_KMEMLEAK_SCANS:-1}; i++)); do
+		echo scan >"$KMEMLEAK" 2>/dev/null
+	done
+	cat "$KMEMLEAK" >"$dir/$name.txt" 2>/dev/null
+	leaks=$(kmemleak_reports "$dir/$name.txt")
+	emit "# $name: kmemleak: $(grep -c '^unreferenced object' "$dir/$name.txt")" \
+		"reports in all, scanned in $((SECONDS - t0))s"
+	# Forget everything reported so far: the next suite starts clean.
+	echo clear >"$KMEMLEAK" 2>/dev/null
+	if [ -n "$leaks" ]; then
+		record_fail "$name/no kmemleak reports in ksrv"
+		printf '%s\n' "$leaks" | head -n 40 | diag | tee -a "$RESULTS"
+	else
+		record_ok "$name/no kmemleak reports in ksrv"
 	fi
 }
 

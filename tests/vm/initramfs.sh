@@ -7,6 +7,8 @@
 #
 # Contents: static busybox, the modules needed to reach the host over
 # virtio (PCI transport, 9p, network) in load order, and tests/vm/init.
+# A kernel without /lib/modules/KVER (the debug kernel of
+# tests/debugkernel/) must have all of them built in; its image has none.
 # The image is cached in ${KSRV_CACHE:-$HOME/.cache/ksrv}/initramfs/ and
 # rebuilt only when one of its inputs changes.
 
@@ -27,7 +29,24 @@ WANT_MODS="virtio_pci 9pnet_virtio 9p virtio_net"
 die() { echo "initramfs.sh: ERROR: $*" >&2; exit 1; }
 
 [ -x "$BUSYBOX" ] || die "static busybox missing ($BUSYBOX); run tests/deps.sh"
-[ -f "$MODDIR/modules.dep" ] || die "no modules for $KVER in $MODDIR"
+
+# builtin_all: every option the guest needs is =y in the kernel's config.
+builtin_all() {
+	local cfg opt
+	# shellcheck source=tests/vm/kernels.sh
+	. "$HERE/kernels.sh"
+	cfg=$(ksrv_kconfig "$KVER")
+	for opt in VIRTIO_PCI NET_9P_VIRTIO 9P_FS VIRTIO_NET; do
+		grep -qx "CONFIG_$opt=y" "$cfg" 2>/dev/null || return 1
+	done
+}
+
+BUILTIN=0
+if [ ! -f "$MODDIR/modules.dep" ]; then
+	builtin_all ||
+		die "no modules for $KVER in $MODDIR, and not all of $WANT_MODS built in"
+	BUILTIN=1
+fi
 
 # Module files in load order, each once; "builtin" entries need nothing.
 module_list() {
@@ -44,8 +63,11 @@ module_list() {
 	done
 }
 
-MODS=$(module_list)
-[ -n "$MODS" ] || die "no modules resolved for $KVER"
+MODS=""
+if [ "$BUILTIN" = 0 ]; then
+	MODS=$(module_list)
+	[ -n "$MODS" ] || die "no modules resolved for $KVER"
+fi
 
 # Fingerprint of every input; the cached image is reused while it matches.
 fingerprint() {
@@ -53,7 +75,7 @@ fingerprint() {
 		echo "$KVER"
 		sha256sum "$HERE/init" "$HERE/initramfs.sh" "$BUSYBOX"
 		# shellcheck disable=SC2086
-		stat -c '%n %s %Y' $MODS
+		[ -z "$MODS" ] || stat -c '%n %s %Y' $MODS
 	} | sha256sum | cut -d' ' -f1
 }
 

@@ -10,6 +10,53 @@
 # A full release name that exists in /boot is passed through unchanged.
 # Only the generic amd64 flavour is used: cloud and rt kernels lack
 # drivers or behave differently under test.
+#
+# "debug" is ksrv's debug kernel (KASAN, kmemleak, lockdep, fault
+# injection) that tests/debugkernel/build.sh builds and caches; it must
+# have been built. Its files are not under /boot: use ksrv_vmlinuz,
+# ksrv_kdir and ksrv_kconfig to find a release's kernel image, build tree
+# and config.
+
+KSRV_KERNELS_SH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# ksrv_debug_dir: the cache directory of the built debug kernel, or fail.
+ksrv_debug_dir() {
+	"$KSRV_KERNELS_SH_DIR/../debugkernel/build.sh" -p
+}
+
+# ksrv_is_debug KVER: KVER is the (built) debug kernel's release.
+ksrv_is_debug() {
+	local d
+	case $1 in *-ksrv-debug) ;; *) return 1 ;; esac
+	d=$(ksrv_debug_dir) && [ "$(cat "$d/release")" = "$1" ]
+}
+
+# ksrv_vmlinuz KVER: the kernel image to boot.
+ksrv_vmlinuz() {
+	if ksrv_is_debug "$1"; then
+		echo "$(ksrv_debug_dir)/bzImage"
+	else
+		echo "/boot/vmlinuz-$1"
+	fi
+}
+
+# ksrv_kdir KVER: the build tree to build ksrv against (KDIR).
+ksrv_kdir() {
+	if ksrv_is_debug "$1"; then
+		echo "$(ksrv_debug_dir)/obj"
+	else
+		echo "/lib/modules/$1/build"
+	fi
+}
+
+# ksrv_kconfig KVER: the kernel's .config.
+ksrv_kconfig() {
+	if ksrv_is_debug "$1"; then
+		echo "$(ksrv_debug_dir)/config"
+	else
+		echo "/boot/config-$1"
+	fi
+}
 
 ksrv_kver() {
 	local series=$1 f k best=""
@@ -18,8 +65,18 @@ ksrv_kver() {
 		echo "ksrv_kver: no kernel series given" >&2
 		return 2
 	fi
-	if [ -e "/boot/vmlinuz-$series" ]; then
+	if [ -e "/boot/vmlinuz-$series" ] || ksrv_is_debug "$series"; then
 		echo "$series"
+		return 0
+	fi
+	if [ "$series" = debug ]; then
+		local d
+		if ! d=$(ksrv_debug_dir); then
+			echo "ksrv_kver: the debug kernel is not built (or is" \
+				"out of date); run tests/debugkernel/build.sh" >&2
+			return 1
+		fi
+		cat "$d/release"
 		return 0
 	fi
 	for f in /boot/vmlinuz-"$series".*-amd64; do
