@@ -68,6 +68,11 @@ void ksrv_conn_put(struct ksrv_conn *conn)
 	kref_put(&conn->ref, ksrv_conn_release);
 }
 
+static void ksrv_conn_touch(struct ksrv_conn *conn)
+{
+	WRITE_ONCE(conn->last_active, jiffies);
+}
+
 /* Schedules the connection's handler; safe from softirq context. */
 static void ksrv_conn_kick(struct ksrv_conn *conn, int event)
 {
@@ -295,6 +300,7 @@ static struct ksrv_conn *ksrv_conn_alloc(struct ksrv_service *svc,
 	INIT_WORK(&conn->work, ksrv_conn_work);
 	INIT_WORK(&conn->free_work, ksrv_conn_free);
 	conn->last_active = jiffies;
+	conn->snd_una = READ_ONCE(tcp_sk(sock->sk)->snd_una);
 	conn->timeout = (unsigned long)ksrv_param_idle_timeout * HZ;
 	return conn;
 }
@@ -416,9 +422,21 @@ void ksrv_service_close_conns(struct ksrv_service *svc)
 static bool ksrv_conn_expired(struct ksrv_conn *conn, unsigned long now)
 {
 	unsigned long deadline = READ_ONCE(conn->deadline);
+	u32 una;
 
 	if (deadline && time_after_eq(now, deadline))
 		return true;
+	/* A peer that acknowledges our data is reading it, however slowly,
+	 * even when the send buffer stays too full for us to add more. The
+	 * socket stays valid while the connection is listed; a racy read is
+	 * good enough for a liveness hint.
+	 */
+	una = READ_ONCE(tcp_sk(conn->sock->sk)->snd_una);
+	if (una != conn->snd_una) {
+		conn->snd_una = una;
+		ksrv_conn_touch(conn);
+		return false;
+	}
 	return time_after_eq(now, READ_ONCE(conn->last_active) +
 			     READ_ONCE(conn->timeout));
 }
@@ -481,11 +499,6 @@ void *ksrv_conn_priv(struct ksrv_conn *conn)
 struct socket *ksrv_conn_socket(struct ksrv_conn *conn)
 {
 	return conn->sock;
-}
-
-static void ksrv_conn_touch(struct ksrv_conn *conn)
-{
-	WRITE_ONCE(conn->last_active, jiffies);
 }
 
 /**

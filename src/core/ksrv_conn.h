@@ -37,6 +37,8 @@ enum {
  * @last_active: jiffies of the last byte received or sent
  * @timeout: idle time-out in jiffies
  * @deadline: jiffies by which the protocol's current phase must end, or 0
+ * @snd_una: the peer's last acknowledged byte seen by the reaper, so that
+ *	a peer reading slowly counts as active (reaper only)
  * @work: runs the protocol's callbacks (workqueue dispatch)
  * @free_work: frees the connection in process context
  * @task: the connection's thread (thread dispatch), else NULL
@@ -55,6 +57,7 @@ struct ksrv_conn {
 	unsigned long last_active;
 	unsigned long timeout;
 	unsigned long deadline;
+	u32 snd_una;
 	struct work_struct work;
 	struct work_struct free_work;
 	struct task_struct *task;

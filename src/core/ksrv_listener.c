@@ -19,6 +19,13 @@ static void ksrv_listener_sk_data_ready(struct sock *sk)
 {
 	struct ksrv_service *svc;
 
+	/* Accepted sockets start as clones of the listener, callback
+	 * included. TCP may have loaded this callback for such a socket just
+	 * before ksrv_conn_attach() made its sk_user_data a connection:
+	 * only a listening socket's sk_user_data is a service.
+	 */
+	if (READ_ONCE(sk->sk_state) != TCP_LISTEN)
+		return;
 	read_lock_bh(&sk->sk_callback_lock);
 	svc = (void *)((uintptr_t)rcu_dereference_protected(__sk_user_data(sk),
 			lockdep_is_held(&sk->sk_callback_lock)) &
