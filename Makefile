@@ -3,6 +3,7 @@
 # ksrv: `make` builds ksrv.ko for KDIR and the user-space tools.
 #   make KDIR=/lib/modules/<release>/build   build for another kernel
 #   make check [QUICK=1] [KERNELS="6.1 6.12"] the test suite, in QEMU guests
+#   make check DEBUG=1                        also on the debug kernel (make debug-kernel)
 #   make lint                                 W=1, sparse and checkpatch, both kernels
 #   make run                                  ksrv in a VM, ports forwarded to the host
 #   make bench / make bench-http              benchmarks in a VM (ratios)
@@ -20,7 +21,7 @@ BUILD = build/$(KREL)
 
 SOURCES := Kbuild $(shell find src include -name '*.[ch]')
 
-.PHONY: all module userspace check lint run bench bench-http unit fuzz clean
+.PHONY: all module userspace check lint run bench bench-http unit fuzz debug-kernel clean
 
 all: module userspace
 
@@ -56,6 +57,10 @@ bench:
 
 bench-http:
 	@tests/bench/http-bench.sh $(BENCH_ARGS)
+
+# The KASAN/kmemleak/lockdep kernel for `make check DEBUG=1` (cached).
+debug-kernel:
+	@tests/debugkernel/build.sh
 
 unit:
 	$(MAKE) -C tests/unit

@@ -150,15 +150,15 @@ kmemleak_check() {
 	local name=$1 dir=$OUTDIR/kmemleak leaks i t0
 	[ -w "$KMEMLEAK" ] || return 0
 	mkdir -p "$dir"
-	# kmemleak reports only objects older than 5 s. A pointer left in a
-	# stack or register can hide a leak for one scan, but a scan takes a
-	# minute or more on the debug kernel under TCG, so one scan is the
-	# default; KSRV_KMEMLEAK_SCANS=2 for a second one.
-	sleep 5
+	# kmemleak reports an object only when a scan finds it unreferenced,
+	# older than 5 s and unchanged since the scan before (a checksum), so
+	# objects allocated during the suite need two scans. A scan takes a
+	# minute or more on the debug kernel under TCG.
 	t0=$SECONDS
-	for ((i = 0; i < ${KSRV_KMEMLEAK_SCANS:-1}; i++)); do
-		echo scan >"$KMEMLEAK" 2>/dev/null
-	done
+	echo scan >"$KMEMLEAK" 2>/dev/null
+	i=$((SECONDS - t0))
+	[ "$i" -lt 6 ] && sleep $((6 - i))
+	echo scan >"$KMEMLEAK" 2>/dev/null
 	cat "$KMEMLEAK" >"$dir/$name.txt" 2>/dev/null
 	leaks=$(kmemleak_reports "$dir/$name.txt")
 	emit "# $name: kmemleak: $(grep -c '^unreferenced object' "$dir/$name.txt")" \
