@@ -83,6 +83,5 @@ int ksrv_conn_send_pages(struct ksrv_conn *conn, struct bio_vec *bv,
 void ksrv_conn_requeue(struct ksrv_conn *conn);
 void ksrv_conn_set_timeout(struct ksrv_conn *conn, unsigned int secs);
 void ksrv_conn_set_deadline(struct ksrv_conn *conn, unsigned int secs);
-unsigned int ksrv_idle_timeout(void);
 
 #endif /* _KSRV_H */

@@ -629,13 +629,3 @@ void ksrv_conn_set_deadline(struct ksrv_conn *conn, unsigned int secs)
 	/* 0 means "none": a deadline that lands on jiffies 0 moves by one. */
 	WRITE_ONCE(conn->deadline, secs && !d ? 1 : d);
 }
-
-/**
- * ksrv_idle_timeout() - the idle_timeout parameter
- *
- * Return: seconds.
- */
-unsigned int ksrv_idle_timeout(void)
-{
-	return ksrv_param_idle_timeout;
-}
