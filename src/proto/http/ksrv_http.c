@@ -125,6 +125,31 @@ static int http_respond(struct ksrv_http_conn *h, const char *buf)
 	return res;
 }
 
+/* The connection's own buffer is full: move to a big one. */
+static int http_grow(struct ksrv_http_conn *h)
+{
+	char *buf;
+
+	if (h->rbuf != h->ibuf)
+		return -EOVERFLOW;	/* http_respond() answers 431 first */
+	buf = kmalloc(KSRV_HTTP_RBUF_SIZE, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, h->rbuf, h->rlen);
+	h->rbuf = buf;
+	h->rsize = KSRV_HTTP_RBUF_SIZE;
+	return 0;
+}
+
+/* Back to the connection's own buffer once nothing is pending. */
+static void http_shrink(struct ksrv_http_conn *h)
+{
+	if (h->rbuf != h->ibuf)
+		kfree(h->rbuf);
+	h->rbuf = h->ibuf;
+	h->rsize = sizeof(h->ibuf);
+}
+
 /* Return: 0 when a head was handled, NEED_MORE, or a negative errno. */
 static int http_receive(struct ksrv_conn *conn, struct ksrv_http_conn *h)
 {
@@ -142,13 +167,9 @@ static int http_receive(struct ksrv_conn *conn, struct ksrv_http_conn *h)
 			return res;
 		}
 more:
-		if (!h->rbuf) {
-			h->rbuf = kmalloc(KSRV_HTTP_RBUF_SIZE, GFP_KERNEL);
-			if (!h->rbuf)
-				return -ENOMEM;
-		}
-		n = ksrv_conn_recv(conn, h->rbuf + h->rlen,
-				   KSRV_HTTP_RBUF_SIZE - h->rlen);
+		if (h->rlen == h->rsize && http_grow(h))
+			return -ENOMEM;
+		n = ksrv_conn_recv(conn, h->rbuf + h->rlen, h->rsize - h->rlen);
 		if (n <= 0)
 			return n ? n : KSRV_CLOSE;
 		/* The first byte of a head starts its deadline. */
@@ -158,19 +179,15 @@ more:
 	}
 }
 
-/* Between requests: an idle connection keeps no buffers. */
+/* Between requests: an idle connection keeps no allocated buffers. */
 static void http_idle(struct ksrv_conn *conn, struct ksrv_http_conn *h)
 {
 	ksrv_conn_set_deadline(conn, 0);
 	ksrv_conn_set_timeout(conn, ksrv_http_keepalive_timeout);
-	if (!h->rlen) {
-		kfree(h->rbuf);
-		h->rbuf = NULL;
-		kfree(h->out.head);
-		h->out.head = NULL;
-	} else {
+	if (!h->rlen)
+		http_shrink(h);
+	else
 		ksrv_conn_set_deadline(conn, ksrv_http_header_timeout);
-	}
 }
 
 /*
@@ -186,7 +203,7 @@ static int http_linger(struct ksrv_conn *conn, struct ksrv_http_conn *h)
 	int round, n;
 
 	for (round = 0; round < HTTP_BUDGET; round++) {
-		n = ksrv_conn_recv(conn, h->rbuf, KSRV_HTTP_RBUF_SIZE);
+		n = ksrv_conn_recv(conn, h->rbuf, h->rsize);
 		if (n == -EAGAIN)
 			return 0;
 		if (n <= 0)
@@ -198,11 +215,6 @@ static int http_linger(struct ksrv_conn *conn, struct ksrv_http_conn *h)
 
 static int http_start_linger(struct ksrv_conn *conn, struct ksrv_http_conn *h)
 {
-	if (!h->rbuf) {
-		h->rbuf = kmalloc(KSRV_HTTP_RBUF_SIZE, GFP_KERNEL);
-		if (!h->rbuf)
-			return -ENOMEM;
-	}
 	h->rlen = 0;
 	h->lingering = true;
 	kernel_sock_shutdown(ksrv_conn_socket(conn), SHUT_WR);
@@ -242,6 +254,12 @@ static int http_data_ready(struct ksrv_conn *conn)
 
 static int http_open(struct ksrv_conn *conn)
 {
+	struct ksrv_http_conn *h = ksrv_conn_priv(conn);
+
+	h->rbuf = h->ibuf;
+	h->rsize = sizeof(h->ibuf);
+	h->out.head = h->out.ihead;
+	h->out.hsize = sizeof(h->out.ihead);
 	ksrv_conn_set_timeout(conn, ksrv_http_keepalive_timeout);
 	return 0;
 }
@@ -271,8 +289,7 @@ static void http_release(struct ksrv_conn *conn)
 	struct ksrv_http_conn *h = ksrv_conn_priv(conn);
 
 	ksrv_http_out_reset(&h->out);
-	kfree(h->out.head);
-	kfree(h->rbuf);
+	http_shrink(h);
 }
 
 static int http_start(void)

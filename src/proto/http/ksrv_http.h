@@ -18,8 +18,18 @@
 #define KSRV_HTTP_RBUF_SIZE	16384
 #define KSRV_HTTP_MAX_LINE	8000
 #define KSRV_HTTP_MAX_HEADERS	100
-/* Status line and headers of one response. */
+/* Received bytes kept in the connection itself; longer heads (and
+ * pipelined bursts) move to a KSRV_HTTP_RBUF_SIZE buffer.
+ */
+#define KSRV_HTTP_IBUF_SIZE	512
+/* Status line and headers of one response: file, listing and short error
+ * responses fit in the connection's own buffer of KSRV_HTTP_IHEAD_SIZE;
+ * the rest (long Location headers) get KSRV_HTTP_HEAD_SIZE.
+ */
+#define KSRV_HTTP_IHEAD_SIZE	512
 #define KSRV_HTTP_HEAD_SIZE	2048
+/* A normalised path this long is looked up from a buffer on the stack. */
+#define KSRV_HTTP_SHORT_PATH	256
 /* Longest normalised path looked up below the root. */
 #define KSRV_HTTP_PATH_MAX	4096
 /* Seconds a closing connection waits for the peer to close its side. */
@@ -32,7 +42,8 @@ extern bool ksrv_http_listing;
 
 /**
  * struct ksrv_http_out - the response being sent
- * @head: status line and headers (kmalloc'ed, KSRV_HTTP_HEAD_SIZE)
+ * @head: status line and headers: @ihead, or kmalloc'ed
+ * @hsize: size of @head
  * @hlen: bytes in @head
  * @hoff: bytes of @head sent
  * @body: generated body (error page, listing), kvmalloc'ed, or NULL
@@ -43,13 +54,16 @@ extern bool ksrv_http_listing;
  * @has_file: a file body is to be sent
  * @file: @path opened, only once a page was not in the page cache; most
  *	responses are sent from the cache without opening the file at all
+ * @bounce: buffer for file bytes read without the page cache, or NULL
  * @pos: next file offset to send
  * @end: file offset after the last byte to send
  * @close: close the connection once everything is sent
  * @active: a response is in progress
+ * @ihead: the head buffer of most responses
  */
 struct ksrv_http_out {
 	char *head;
+	size_t hsize;
 	size_t hlen;
 	size_t hoff;
 	char *body;
@@ -58,28 +72,35 @@ struct ksrv_http_out {
 	struct path path;
 	bool has_file;
 	struct file *file;
+	char *bounce;
 	loff_t pos;
 	loff_t end;
 	bool close;
 	bool active;
+	char ihead[KSRV_HTTP_IHEAD_SIZE];
 };
 
 /**
  * struct ksrv_http_conn - per-connection state
  * @rbuf: received bytes not yet consumed (one head plus what follows it,
- *	for pipelining), or NULL while idle
+ *	for pipelining): @ibuf, or a kmalloc'ed KSRV_HTTP_RBUF_SIZE buffer
+ *	while a longer head or burst is in
+ * @rsize: size of @rbuf
  * @rlen: bytes in @rbuf
  * @nreq: requests answered on this connection
  * @lingering: the last response is out and our side is shut down; input
  *	is read and dropped until the peer closes (see http_linger())
  * @out: the response in progress
+ * @ibuf: the receive buffer of most requests
  */
 struct ksrv_http_conn {
 	char *rbuf;
+	size_t rsize;
 	size_t rlen;
 	unsigned int nreq;
 	bool lingering;
 	struct ksrv_http_out out;
+	char ibuf[KSRV_HTTP_IBUF_SIZE];
 };
 
 /**
@@ -106,6 +127,7 @@ void ksrv_http_resp_exit(void);
 const char *ksrv_http_reason(unsigned int status);
 size_t ksrv_http_head(char *buf, size_t size, unsigned int status,
 		      bool close, const char *extra);
+int ksrv_http_out_head(struct ksrv_http_out *out, size_t size);
 int ksrv_http_error(struct ksrv_http_out *out, unsigned int status,
 		    bool close, bool head_only, const char *extra);
 void ksrv_http_out_reset(struct ksrv_http_out *out);

@@ -24,7 +24,8 @@ struct http_ctx {
 	const struct ksrv_http_request *req;
 	bool close;
 	bool head_only;
-	char *rel;		/* normalised path, __getname() buffer */
+	char *rel;		/* normalised path */
+	size_t rel_size;	/* size of the buffer at @rel */
 	size_t rel_len;
 	struct ksrv_http_file f;
 };
@@ -94,20 +95,26 @@ static int http_head_file(struct http_ctx *c, unsigned int status,
 	char lastmod[KSRV_HTTP_DATE_BUF];
 	size_t n;
 
+	/* At most about 420 bytes: the longest status line, dates, ETag,
+	 * MIME type and three 20-digit numbers.
+	 */
+	if (ksrv_http_out_head(out, KSRV_HTTP_IHEAD_SIZE))
+		return -ENOMEM;
 	ksrv_http_date_format(st->mtime.tv_sec, lastmod, sizeof(lastmod));
-	n = ksrv_http_head(out->head, KSRV_HTTP_HEAD_SIZE, status, c->close,
-			   NULL);
-	n += scnprintf(out->head + n, KSRV_HTTP_HEAD_SIZE - n,
+	n = ksrv_http_head(out->head, out->hsize, status, c->close, NULL);
+	n += scnprintf(out->head + n, out->hsize - n,
 		       "Last-Modified: %s\r\nETag: %s\r\n", lastmod, etag);
 	if (status != 304)
-		n += scnprintf(out->head + n, KSRV_HTTP_HEAD_SIZE - n,
+		n += scnprintf(out->head + n, out->hsize - n,
 			       "Content-Type: %s\r\nContent-Length: %llu\r\nAccept-Ranges: bytes\r\n",
 			       ksrv_http_mime_type(c->rel, c->rel_len), len);
 	if (status == 206)
-		n += scnprintf(out->head + n, KSRV_HTTP_HEAD_SIZE - n,
+		n += scnprintf(out->head + n, out->hsize - n,
 			       "Content-Range: bytes %llu-%llu/%llu\r\n", start,
 			       start + len - 1, (u64)st->size);
-	n += scnprintf(out->head + n, KSRV_HTTP_HEAD_SIZE - n, "\r\n");
+	n += scnprintf(out->head + n, out->hsize - n, "\r\n");
+	if (n >= out->hsize - 1)	/* truncated: never send half a head */
+		return -EOVERFLOW;
 	out->hlen = n;
 	out->hoff = 0;
 	out->close = c->close;
@@ -194,10 +201,10 @@ static int http_serve_listing(struct http_ctx *c)
 	err = ksrv_http_listing_body(out, &c->f, c->rel, c->rel_len);
 	if (err)
 		return http_fail(c, err == -ENOMEM ? 500 : 403, NULL);
-	out->hlen = ksrv_http_head(out->head, KSRV_HTTP_HEAD_SIZE, 200,
-				   c->close, NULL);
-	out->hlen += scnprintf(out->head + out->hlen,
-			       KSRV_HTTP_HEAD_SIZE - out->hlen,
+	if (ksrv_http_out_head(out, KSRV_HTTP_IHEAD_SIZE))
+		return -ENOMEM;
+	out->hlen = ksrv_http_head(out->head, out->hsize, 200, c->close, NULL);
+	out->hlen += scnprintf(out->head + out->hlen, out->hsize - out->hlen,
 			       "Content-Type: text/html; charset=utf-8\r\nContent-Length: %zu\r\n\r\n",
 			       out->blen);
 	if (c->head_only) {
@@ -221,7 +228,7 @@ static int http_serve_dir(struct http_ctx *c)
 	struct ksrv_http_file dir = c->f;
 	int err;
 
-	if (n + 1 + sizeof(index) > KSRV_HTTP_PATH_MAX)
+	if (n + 1 + sizeof(index) > c->rel_size)
 		return http_fail(c, 414, NULL);
 	if (n)
 		c->rel[n++] = '/';
@@ -249,7 +256,7 @@ static int http_serve_path(struct http_ctx *c)
 	int res, err;
 
 	res = ksrv_http_path_normalize(c->req->path.ptr, c->req->path.len,
-				       c->rel, KSRV_HTTP_PATH_MAX - 1, &info);
+				       c->rel, c->rel_size - 1, &info);
 	if (res)
 		return http_fail(c, res, NULL);
 	/* Hidden files are not served: they are usually meta-data. */
@@ -290,18 +297,22 @@ int ksrv_http_serve(struct ksrv_http_out *out,
 		.close = close,
 		.head_only = req->method == KSRV_HTTP_M_HEAD,
 	};
+	char short_rel[KSRV_HTTP_SHORT_PATH];
 	int err;
 
-	if (!out->head) {
-		out->head = kmalloc(KSRV_HTTP_HEAD_SIZE, GFP_KERNEL);
-		if (!out->head)
+	/* Normalising never lengthens a path; "/index.html" may be added. */
+	if (req->path.len + 16 <= sizeof(short_rel)) {
+		c.rel = short_rel;
+		c.rel_size = sizeof(short_rel);
+		err = http_serve_path(&c);
+	} else {
+		c.rel = __getname();
+		if (!c.rel)
 			return -ENOMEM;
+		c.rel_size = KSRV_HTTP_PATH_MAX;
+		err = http_serve_path(&c);
+		__putname(c.rel);
 	}
-	c.rel = __getname();
-	if (!c.rel)
-		return -ENOMEM;
-	err = http_serve_path(&c);
-	__putname(c.rel);
 	if (err)
 		ksrv_http_out_reset(out);
 	return err;

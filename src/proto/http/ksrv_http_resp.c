@@ -124,13 +124,30 @@ size_t ksrv_http_head(char *buf, size_t size, unsigned int status,
 	return n < size ? n : 0;
 }
 
-static int http_out_head_buf(struct ksrv_http_out *out)
+/**
+ * ksrv_http_out_head() - choose the buffer for a response head
+ * @out: the response, not active
+ * @size: bytes the head may need
+ *
+ * Heads that fit the connection's own buffer use it; only longer ones
+ * (a redirect to a long path) cost an allocation.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int ksrv_http_out_head(struct ksrv_http_out *out, size_t size)
 {
+	if (out->head && out->head != out->ihead)
+		kfree(out->head);
+	out->head = out->ihead;
+	out->hsize = sizeof(out->ihead);
+	if (size <= out->hsize)
+		return 0;
+	out->head = kmalloc(size, GFP_KERNEL);
 	if (!out->head) {
-		out->head = kmalloc(KSRV_HTTP_HEAD_SIZE, GFP_KERNEL);
-		if (!out->head)
-			return -ENOMEM;
+		out->head = out->ihead;
+		return -ENOMEM;
 	}
+	out->hsize = size;
 	return 0;
 }
 
@@ -154,13 +171,14 @@ int ksrv_http_error(struct ksrv_http_out *out, unsigned int status,
 	char body[160];
 	size_t n, blen;
 
-	if (http_out_head_buf(out))
+	/* Status line, Date, Server, Connection, Content-*: under 200. */
+	if (ksrv_http_out_head(out, 200 + sizeof(body) +
+			       (extra ? strlen(extra) : 0)))
 		return -ENOMEM;
 	blen = snprintf(body, sizeof(body), fmt, status, reason, status,
 			reason);
-	n = ksrv_http_head(out->head, KSRV_HTTP_HEAD_SIZE, status, close,
-			   extra);
-	n += scnprintf(out->head + n, KSRV_HTTP_HEAD_SIZE - n,
+	n = ksrv_http_head(out->head, out->hsize, status, close, extra);
+	n += scnprintf(out->head + n, out->hsize - n,
 		       "Content-Type: text/html; charset=utf-8\r\nContent-Length: %zu\r\n\r\n%s",
 		       blen, head_only ? "" : body);
 	out->hlen = n;
@@ -175,10 +193,17 @@ int ksrv_http_error(struct ksrv_http_out *out, unsigned int status,
  * ksrv_http_out_reset() - forget a finished or abandoned response
  * @out: the response
  *
- * Keeps the head buffer for the next response on the connection.
+ * Frees what the response allocated; the connection's own head buffer
+ * is used again for the next one.
  */
 void ksrv_http_out_reset(struct ksrv_http_out *out)
 {
+	if (out->head != out->ihead)
+		kfree(out->head);
+	out->head = out->ihead;
+	out->hsize = sizeof(out->ihead);
+	kfree(out->bounce);
+	out->bounce = NULL;
 	if (out->file)
 		fput(out->file);
 	if (out->has_file)
@@ -269,7 +294,7 @@ static int http_send_cached(struct ksrv_conn *conn, struct ksrv_http_out *out)
 static int http_send_uncached(struct ksrv_conn *conn,
 			      struct ksrv_http_out *out)
 {
-	size_t len = min_t(loff_t, KSRV_HTTP_HEAD_SIZE, out->end - out->pos);
+	size_t len = min_t(loff_t, PAGE_SIZE, out->end - out->pos);
 	struct file *file = out->file;
 	loff_t pos = out->pos;
 	struct page *page;
@@ -282,8 +307,12 @@ static int http_send_uncached(struct ksrv_conn *conn,
 			return PTR_ERR(file);
 		out->file = file;
 	}
-	/* The head is out by now: its buffer is free for the fallback. */
-	n = kernel_read(file, out->head, len, &pos);
+	if (!out->bounce) {
+		out->bounce = kmalloc(PAGE_SIZE, GFP_KERNEL);
+		if (!out->bounce)
+			return -ENOMEM;
+	}
+	n = kernel_read(file, out->bounce, len, &pos);
 	if (n <= 0)
 		return n ? n : -EIO;	/* truncated under us */
 	page = http_cached_page(out, out->pos);
@@ -291,7 +320,7 @@ static int http_send_uncached(struct ksrv_conn *conn,
 		put_page(page);
 		return 0;
 	}
-	return ksrv_conn_send(conn, out->head, n, out->pos + n < out->end);
+	return ksrv_conn_send(conn, out->bounce, n, out->pos + n < out->end);
 }
 
 /**
