@@ -41,8 +41,9 @@ struct seq_file;
  *	ksrv_conn_recv() until it returns -EAGAIN. Return 0 to keep the
  *	connection, or a negative errno (or %KSRV_CLOSE) to close it.
  * @write_space: send buffer space became available after a send
- *	returned -EAGAIN or was partial. Same return convention. May be NULL,
- *	in which case @data_ready is called instead.
+ *	returned -EAGAIN or was partial, or (within a second) memory did
+ *	after a send failed for the lack of it. Same return convention. May
+ *	be NULL, in which case @data_ready is called instead.
  * @timeout: the connection was idle longer than its time-out, or passed
  *	its deadline, and is about to be closed; a last chance to queue a
  *	short message (HTTP 408). Return true to close gracefully (what is

@@ -446,8 +446,9 @@ static bool ksrv_conn_expired(struct ksrv_conn *conn, unsigned long now)
  * @svc: the service
  * @now: current jiffies
  *
- * The close itself happens in the connection's own handler, so that the
- * protocol's timeout callback is serialised with its other callbacks.
+ * Also retries sends that failed for lack of memory. The close itself
+ * happens in the connection's own handler, so that the protocol's timeout
+ * callback is serialised with its other callbacks.
  */
 void ksrv_conn_reap(struct ksrv_service *svc, unsigned long now)
 {
@@ -455,6 +456,9 @@ void ksrv_conn_reap(struct ksrv_service *svc, unsigned long now)
 
 	spin_lock(&svc->lock);
 	list_for_each_entry(conn, &svc->conns, node) {
+		if (test_bit(KSRV_CONN_SEND_RETRY, &conn->flags) &&
+		    test_and_clear_bit(KSRV_CONN_SEND_RETRY, &conn->flags))
+			ksrv_conn_kick(conn, KSRV_EV_WRITE);
 		if (!ksrv_conn_expired(conn, now))
 			continue;
 		if (!test_and_set_bit(KSRV_CONN_REAPING, &conn->flags))
@@ -530,10 +534,17 @@ static int ksrv_conn_sent(struct ksrv_conn *conn, int ret)
 	if (ret > 0) {
 		ksrv_count(conn->svc, KSRV_C_BYTES_OUT, ret);
 		ksrv_conn_touch(conn);
-	} else if (ret == 0) {
-		ret = -EAGAIN;
+		return ret;
 	}
-	return ret;
+	if (ret && ret != -EAGAIN)
+		return ret;
+	/* Out of memory rather than out of send buffer: with nothing in
+	 * flight no ACK will arrive to call write_space, so the reaper
+	 * retries within a second.
+	 */
+	if (!READ_ONCE(conn->sock->sk->sk_wmem_queued))
+		set_bit(KSRV_CONN_SEND_RETRY, &conn->flags);
+	return -EAGAIN;
 }
 
 /**

@@ -15,6 +15,9 @@ struct task_struct;
 enum {
 	KSRV_CONN_CONNECTED,	/* in the registry, callbacks installed */
 	KSRV_CONN_REAPING,	/* the reaper already asked for a close */
+	KSRV_CONN_SEND_RETRY,	/* a send failed with nothing queued: no ACK
+				 * will call write_space, the reaper will
+				 */
 };
 
 /* Bits of ksrv_conn.events: why the connection's work was scheduled. */
