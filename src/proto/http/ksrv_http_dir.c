@@ -8,11 +8,9 @@
  */
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/namei.h>
 #include <linux/slab.h>
 #include <linux/stat.h>
 
-#include <ksrv_compat.h>
 #include "ksrv_http.h"
 #include "ksrv_http_date.h"
 #include "ksrv_http_path.h"
@@ -100,29 +98,28 @@ static void put_encoded(struct list_buf *b, const char *s, size_t len)
 		b->len += n;
 }
 
-/* One table row; attributes come from lstat, so links are not followed
- * out of the root even for their size.
+/*
+ * One table row. The entry is looked up as a request for it would be:
+ * from the root, following symlinks only while they stay inside it. So a
+ * link shows its target's size and date, and a link that leaves the root
+ * shows none: nothing about a file outside is ever revealed.
+ * @path holds "rel/" (@plen bytes) and has room for a name and a NUL.
  */
-static void list_row(struct list_buf *b, struct ksrv_http_file *dir,
+static void list_row(struct list_buf *b, char *path, size_t plen,
 		     const char *name, size_t len)
 {
 	char date[KSRV_HTTP_DATE_BUF] = "-";
-	char tmp[256];
 	struct ksrv_http_file f;
-	bool is_dir = false;
+	bool is_dir = false, known = false;
 	u64 size = 0;
 
-	memcpy(tmp, name, len);
-	tmp[len] = '\0';
-	if (!vfs_path_lookup(dir->path.dentry, dir->path.mnt, tmp,
-			     LOOKUP_BENEATH, &f.path)) {
-		if (!vfs_getattr(&f.path, &f.stat, STATX_BASIC_STATS,
-				 AT_STATX_SYNC_AS_STAT)) {
-			is_dir = S_ISDIR(f.stat.mode);
-			size = f.stat.size;
-			ksrv_http_date_format(f.stat.mtime.tv_sec, date,
-					      sizeof(date));
-		}
+	memcpy(path + plen, name, len);
+	path[plen + len] = '\0';
+	if (!ksrv_http_lookup(path, &f)) {
+		known = true;
+		is_dir = S_ISDIR(f.stat.mode);
+		size = f.stat.size;
+		ksrv_http_date_format(f.stat.mtime.tv_sec, date, sizeof(date));
 		path_put(&f.path);
 	}
 	put_str(b, "<tr><td><a href=\"");
@@ -130,9 +127,11 @@ static void list_row(struct list_buf *b, struct ksrv_http_file *dir,
 	put_str(b, is_dir ? "/\">" : "\">");
 	put_escaped(b, name, len);
 	put_str(b, is_dir ? "/</a></td><td>-</td><td>" : "</a></td><td>");
-	if (!is_dir)
+	if (!is_dir && known)
 		b->len += scnprintf(b->p + b->len, b->size - b->len,
 				    "%llu</td><td>", size);
+	else if (!is_dir)
+		put_str(b, "-</td><td>");
 	put_str(b, date);
 	put_str(b, "</td></tr>\n");
 }
@@ -145,11 +144,17 @@ static void list_title(struct list_buf *b, const char *rel, size_t len)
 		put_str(b, "/");
 }
 
-static void list_render(struct list_buf *b, struct ksrv_http_file *dir,
-			struct list_ctx *l, const char *rel, size_t rel_len)
+static void list_render(struct list_buf *b, char *path, struct list_ctx *l,
+			const char *rel, size_t rel_len)
 {
-	size_t off = 0, len;
+	size_t off = 0, len, plen = 0;
 	unsigned int i;
+
+	if (rel_len) {
+		memcpy(path, rel, rel_len);
+		path[rel_len] = '/';
+		plen = rel_len + 1;
+	}
 
 	put_str(b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Index of ");
 	list_title(b, rel, rel_len);
@@ -160,7 +165,7 @@ static void list_render(struct list_buf *b, struct ksrv_http_file *dir,
 		put_str(b, "<tr><td><a href=\"../\">../</a></td><td>-</td><td>-</td></tr>\n");
 	for (i = 0; i < l->n; i++) {
 		len = (u8)l->names[off];
-		list_row(b, dir, l->names + off + 1, len);
+		list_row(b, path, plen, l->names + off + 1, len);
 		off += 1 + len;
 	}
 	put_str(b, "</table>\n");
@@ -184,11 +189,17 @@ int ksrv_http_listing_body(struct ksrv_http_out *out,
 {
 	struct list_ctx l = { .ctx.actor = list_actor };
 	struct list_buf b = { };
+	char *path;
 	int err;
 
+	/* "rel/name": a name is at most 255 bytes. */
+	if (rel_len + 1 + 255 + 1 > KSRV_HTTP_PATH_MAX)
+		return -ENAMETOOLONG;
 	l.names = kvmalloc(LIST_NAMES_SIZE, GFP_KERNEL);
-	if (!l.names)
-		return -ENOMEM;
+	path = __getname();
+	err = -ENOMEM;
+	if (!l.names || !path)
+		goto out;
 	err = list_collect(dir, &l);
 	if (err)
 		goto out;
@@ -199,10 +210,12 @@ int ksrv_http_listing_body(struct ksrv_http_out *out,
 		goto out;
 	}
 	b.p[0] = '\0';
-	list_render(&b, dir, &l, rel, rel_len);
+	list_render(&b, path, &l, rel, rel_len);
 	out->body = b.p;
 	out->blen = b.len;
 out:
+	if (path)
+		__putname(path);
 	kvfree(l.names);
 	return err;
 }

@@ -9,6 +9,7 @@ clients (curl, python http.client, a recursive wget) accept all of it.
 """
 import http.client
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -119,6 +120,31 @@ def t_listing(rel):
            'HEAD listing Content-Length %s, GET %s' %
            (h.h('content-length'), r.h('content-length')))
     return '%d entries' % len(got)
+
+
+def t_listing_links():
+    """A symlink's row shows what serving it gives: its target's size
+    while the target is inside the root, nothing when it leaves the root."""
+    r = get('/')
+    expect(r.status == 200, 'GET / %r' % r)
+    rows = {}
+    for m in re.finditer(rb'<tr><td><a href="([^"]*)">[^<]*</a></td>'
+                         rb'<td>([^<]*)</td><td>([^<]*)</td></tr>', r.body):
+        rows[urllib.parse.unquote(m.group(1).decode())] = (
+            m.group(2).decode(), m.group(3).decode())
+    hello = os.stat(H.fs_path('hello.txt'))
+    got = rows.get('link-inside.txt')
+    expect(got and got[0] == str(hello.st_size) and
+           got[1] == H.http_date(hello.st_mtime),
+           'link-inside.txt row %r, target hello.txt has %d bytes'
+           % (got, hello.st_size))
+    for name in ('escape-abs', 'escape-rel.txt', 'escape-dir'):
+        expect(rows.get(name) == ('-', '-'),
+               'row of %s (leaves the root) shows %r' % (name, rows.get(name)))
+    passwd = str(os.stat('/etc/passwd').st_size)
+    expect(rows.get('escape-abs', ('',))[0] != passwd,
+           '/etc/passwd size shown')
+    return '%d rows' % len(rows)
 
 
 def curl(args, timeout=60):
@@ -295,6 +321,8 @@ def main():
         if not H.has_index(rel):
             t.run('listing /%s' % rel, t_listing, rel)
     t.run('curl follows every listing link', t_follow_links)
+    t.run('listing rows of symlinks: target inside, nothing outside',
+          t_listing_links)
     t.run('curl byte-exact with keep-alive reuse', t_curl_exact)
     t.run('python http.client keep-alive', t_httpclient)
     t.run('query string, //, dot segments, %XX, inside symlink',
