@@ -68,6 +68,7 @@ struct ksrv_service {
 	unsigned short port;
 	struct socket *lsock;
 	struct work_struct accept_work;
+	unsigned long accept_retry;	/* bit 0: accept failed, retry */
 	spinlock_t lock;	/* protects conns */
 	struct list_head conns;
 	struct ksrv_counters __percpu *counters;
@@ -98,6 +99,7 @@ void ksrv_service_close_conns(struct ksrv_service *svc);
 /* ksrv_listener.c */
 int ksrv_listener_start(struct ksrv_service *svc);
 void ksrv_listener_stop(struct ksrv_service *svc);
+void ksrv_listener_retry(struct ksrv_service *svc);
 
 /* ksrv_service.c */
 int ksrv_services_start(void);

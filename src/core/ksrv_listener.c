@@ -44,11 +44,15 @@ static void ksrv_listener_accept_work(struct work_struct *work)
 
 	for (i = 0; i < KSRV_ACCEPT_BATCH; i++) {
 		err = kernel_accept(svc->lsock, &sock, O_NONBLOCK);
+		if (err == -EAGAIN)
+			return;
 		if (err) {
-			if (err != -EAGAIN)
-				net_dbg_ratelimited("ksrv: %s:%u: accept: %d\n",
-						    svc->ops->name, svc->port,
-						    err);
+			/* Out of memory or files: the connection stays
+			 * queued, and no new callback may come for it.
+			 */
+			net_dbg_ratelimited("ksrv: %s:%u: accept: %d\n",
+					    svc->ops->name, svc->port, err);
+			set_bit(0, &svc->accept_retry);
 			return;
 		}
 		ksrv_conn_create(svc, sock);
@@ -56,6 +60,19 @@ static void ksrv_listener_accept_work(struct work_struct *work)
 	}
 	/* The queue may hold more: come back after others had a turn. */
 	queue_work(ksrv_wq, &svc->accept_work);
+}
+
+/**
+ * ksrv_listener_retry() - accept again after a failed accept
+ * @svc: a service whose listener is started
+ *
+ * Called by the reaper once a second.
+ */
+void ksrv_listener_retry(struct ksrv_service *svc)
+{
+	if (test_bit(0, &svc->accept_retry) &&
+	    test_and_clear_bit(0, &svc->accept_retry))
+		queue_work(ksrv_wq, &svc->accept_work);
 }
 
 static int ksrv_listener_socket(struct socket **res)

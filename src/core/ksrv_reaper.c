@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The idle reaper: once a second, connections whose time-out has passed
- * are told to close. It runs as delayed work, in process context, and only
+ * are told to close, and accepts and sends that failed for lack of memory
+ * are retried. It runs as delayed work, in process context, and only
  * marks connections; each closes itself from its own handler.
  */
 #include <linux/jiffies.h>
@@ -19,8 +20,10 @@ static void ksrv_reaper_work(struct work_struct *work)
 	unsigned long now = jiffies;
 	unsigned int i;
 
-	for (i = 0; i < ksrv_services_count(); i++)
+	for (i = 0; i < ksrv_services_count(); i++) {
+		ksrv_listener_retry(ksrv_service_at(i));
 		ksrv_conn_reap(ksrv_service_at(i), now);
+	}
 	queue_delayed_work(ksrv_wq, &reaper, KSRV_REAP_INTERVAL);
 }
 
