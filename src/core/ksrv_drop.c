@@ -16,6 +16,7 @@
  * .hashinfo), which both supported kernels have, rather than the global
  * tcp_hashinfo that 6.12 no longer exports.
  */
+#include <linux/bottom_half.h>
 #include <linux/capability.h>
 #include <linux/inet.h>
 #include <linux/proc_fs.h>
@@ -83,8 +84,14 @@ static int drop_sock(struct sock *sk)
 
 	switch (sk->sk_state) {
 	case TCP_TIME_WAIT:
-		/* Consumes the look-up's reference. */
+		/* Consumes the look-up's reference. It takes the hash
+		 * bucket's lock, which softirqs take too: keep them off this
+		 * CPU meanwhile, as the kernel's own inet_twsk_purge() does
+		 * (lockdep on the debug kernel found the missing BH guard).
+		 */
+		local_bh_disable();
 		inet_twsk_deschedule_put(inet_twsk(sk));
+		local_bh_enable();
 		return 0;
 	case TCP_NEW_SYN_RECV:
 		err = -EBUSY;	/* not yet a connection; retry shortly */
