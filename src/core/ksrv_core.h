@@ -19,8 +19,9 @@ struct kmem_cache;
 struct sock;
 
 enum ksrv_dispatch {
-	KSRV_DISPATCH_WORKQUEUE,
-	KSRV_DISPATCH_THREAD,
+	KSRV_DISPATCH_WORKQUEUE,	/* unbound workqueue */
+	KSRV_DISPATCH_PERCPU,		/* per-CPU (bound) workqueue */
+	KSRV_DISPATCH_THREAD,		/* a kernel thread per connection */
 };
 
 /* Module parameters, validated when set and read-only afterwards. */

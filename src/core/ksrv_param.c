@@ -119,6 +119,7 @@ MODULE_PARM_DESC(idle_timeout,
 
 static const char * const dispatch_names[] = {
 	[KSRV_DISPATCH_WORKQUEUE] = "workqueue",
+	[KSRV_DISPATCH_PERCPU] = "percpu",
 	[KSRV_DISPATCH_THREAD] = "thread",
 };
 
@@ -127,7 +128,7 @@ static int dispatch_set(const char *val, const struct kernel_param *kp)
 	int i = sysfs_match_string(dispatch_names, val);
 
 	if (i < 0) {
-		pr_err("dispatch: '%.32s' is not workqueue or thread\n", val);
+		pr_err("dispatch: '%.32s' is not workqueue, percpu or thread\n", val);
 		return -EINVAL;
 	}
 	ksrv_param_dispatch = i;
@@ -146,4 +147,4 @@ static const struct kernel_param_ops dispatch_ops = {
 
 module_param_cb(dispatch, &dispatch_ops, NULL, 0444);
 MODULE_PARM_DESC(dispatch,
-		 "How connections are served: workqueue (event-driven, default) or thread (one kernel thread per connection)");
+		 "How connections are served: workqueue (event-driven, default), percpu (event-driven, on the CPU that received the data) or thread (one kernel thread per connection)");

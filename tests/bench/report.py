@@ -274,7 +274,7 @@ def echo_report(resdir, bench_dir):
            "vCPU, every echo verified). The servers take turns run by run "
            "(A B C A B C ...). user-echo-server runs "
            f"{meta.get('user_threads', '?')} epoll threads (one per vCPU), "
-           "ksrv uses the per-CPU workqueue or one kernel thread per "
+           "ksrv uses its default (unbound) workqueue or one kernel thread per "
            "connection. Spread = (max − min) / median of the runs.",
            "", TCG_CAVEAT, ""]
 

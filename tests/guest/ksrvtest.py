@@ -34,13 +34,24 @@ sys.dont_write_bytecode = True
 KO = os.environ.get('KSRV_KO', '')
 QUICK = os.environ.get('QUICK', '0') == '1'
 FAKE = os.environ.get('KSRVTEST_FAKE_SERVER', '')
+# How much slower than a stock kernel this one runs (the debug kernel with
+# KASAN, lockdep and kmemleak under TCG: several times). Every bound on how
+# long something may take -- suite limits, client time-outs, waits, rmmod
+# limits -- is multiplied by it; lower bounds (a time-out must not fire
+# early) are not.
+TIME_SCALE = max(1.0, float(os.environ.get('KSRV_TIME_SCALE') or 1))
+
+
+def slack(seconds):
+    """An upper bound on a duration, scaled for slow kernels."""
+    return seconds * TIME_SCALE
 MODNAME = 'ksrv'
 STATS_PATH = '/proc/ksrv/stats'
 STATS_HEADER = 'proto port open total refused timed_out bytes_in bytes_out'
 STATS_COLS = STATS_HEADER.split()
 PARAMS = ('services', 'echo_enable', 'backlog', 'max_connections',
           'idle_timeout', 'dispatch')
-DISPATCH_MODES = ('workqueue', 'thread')
+DISPATCH_MODES = ('workqueue', 'percpu', 'thread')
 ADDR = {4: '127.0.0.1', 6: '::1'}
 
 # Kernel log lines that mean the module (or the kernel) misbehaved.
@@ -88,13 +99,13 @@ class Suite:
         self.skipped = 0
         self.cleanups = []
         self.start = time.monotonic()
-        lim = quick_limit if (QUICK and quick_limit) else limit
+        lim = slack(quick_limit if (QUICK and quick_limit) else limit)
         self.limit = lim
         signal.signal(signal.SIGALRM, self._timeout)
         signal.signal(signal.SIGTERM, self._timeout)
         signal.alarm(int(lim))
-        log('suite %s (QUICK=%d, limit %ds, module %s)' %
-            (name, QUICK, lim, FAKE or KO))
+        log('suite %s (QUICK=%d, limit %ds, time scale %g, module %s)' %
+            (name, QUICK, lim, TIME_SCALE, FAKE or KO))
         ratio = clock_ratio()
         if ratio is not None:
             # Every timing check assumes guest seconds are real seconds.
@@ -220,7 +231,7 @@ def sh(cmd, timeout=30, inp=None):
     """Run argv; return (rc, stdout, stderr); rc None on timeout."""
     try:
         p = subprocess.run(cmd, capture_output=True, text=True,
-                           timeout=timeout, input=inp)
+                           timeout=slack(timeout), input=inp)
         return p.returncode, p.stdout, p.stderr
     except subprocess.TimeoutExpired as e:
         return None, str(e.stdout or ''), str(e.stderr or '')
@@ -346,6 +357,7 @@ def load(*params, timeout=60):
 def unload(limit=10.0, km=None):
     """rmmod that must finish within limit seconds and log nothing bad."""
     km = km or Kmsg()
+    limit = slack(limit)
     ok, msg, dt = rmmod(timeout=max(60, int(limit) * 3))
     expect(ok, 'rmmod failed: %s' % msg)
     expect(dt <= limit, 'rmmod took %.1fs (limit %.0fs)' % (dt, limit))
@@ -459,7 +471,7 @@ def stat(port, proto='echo'):
 
 def wait_for(pred, timeout, step=0.1):
     """Poll pred() until true or timeout; returns its last value."""
-    end = time.monotonic() + timeout
+    end = time.monotonic() + slack(timeout)
     while True:
         v = pred()
         if v or time.monotonic() >= end:
@@ -550,7 +562,7 @@ def raise_nofile(n):
 # --------------------------------------------------------------------------
 
 def deadline(seconds):
-    return time.monotonic() + seconds
+    return time.monotonic() + slack(seconds)
 
 
 def _left(dl):
@@ -563,7 +575,7 @@ def _left(dl):
 def connect(port, fam=4, timeout=5.0):
     s = socket.socket(socket.AF_INET if fam == 4 else socket.AF_INET6,
                       socket.SOCK_STREAM)
-    s.settimeout(timeout)
+    s.settimeout(slack(timeout))
     try:
         s.connect((ADDR[fam], port))
     except Exception:

@@ -4,7 +4,7 @@
 
 Binary data, NUL bytes, 1-byte messages, a multi-megabyte stream read while
 it is being sent, half-close (SHUT_WR) semantics, IPv4 and IPv6, clients
-that connect and close at once, in both dispatch modes.
+that connect and close at once, in every dispatch mode.
 """
 import os
 import socket
@@ -108,7 +108,7 @@ def t_counters():
 
 
 def main():
-    t = Suite('20-echo-exact', 240, 90)
+    t = Suite('20-echo-exact', 330, 120)
     ensure_unloaded()
     for mode in DISPATCH_MODES:
         pre = '[%s] ' % mode

@@ -190,7 +190,7 @@ def count_closed(socks, timeout):
 
 
 def main():
-    t = Suite('30-concurrency', 400, 150)
+    t = Suite('30-concurrency', 540, 210)
     ensure_unloaded()
     for mode in DISPATCH_MODES:
         pre = '[%s] ' % mode
