@@ -77,7 +77,8 @@ bench_main() {
 	[ -n "$secs" ] && envs+=(-e "BENCH_SECS=$secs")
 	# Pass-through knobs for experiments (see the guest script's header).
 	local v
-	for v in BENCH_CONNS BENCH_SIZE BENCH_IDLE BENCH_SERVERS BENCH_TESTS; do
+	for v in BENCH_CONNS BENCH_SIZE BENCH_IDLE BENCH_SERVERS BENCH_TESTS \
+		BENCH_KSRV_ARGS; do
 		[ -n "${!v:-}" ] && envs+=(-e "$v=${!v}")
 	done
 

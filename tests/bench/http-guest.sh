@@ -18,7 +18,8 @@
 # Writes key=value lines to $KSRV_OUT/http-raw.txt and the guest
 # description to $KSRV_OUT/http-meta.txt; report.py does the rest.
 # Env: BENCH_RUNS (default 3, QUICK=1: 1), BENCH_SECS (default 5, QUICK: 2),
-# BENCH_SERVERS (default "ksrv nginx fixed"), BENCH_TESTS (default "a b c").
+# BENCH_SERVERS (default "ksrv nginx fixed"), BENCH_TESTS (default "a b c"),
+# BENCH_KSRV_ARGS (more module parameters for ksrv, e.g. dispatch=thread).
 
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -107,7 +108,8 @@ servers_start() {
 		ksrv)
 			ksrv_load services=http:"${PORT[ksrv]}" http_root=$WWW \
 				http_max_requests=1000000 http_keepalive_timeout=60 \
-				idle_timeout=600 max_connections=100000 || return 1
+				idle_timeout=600 max_connections=100000 \
+				${BENCH_KSRV_ARGS:-} || return 1
 			;;
 		nginx) nginx_start ;;
 		fixed)
