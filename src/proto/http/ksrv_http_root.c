@@ -27,7 +27,10 @@ static bool root_held;
 /**
  * ksrv_http_root_start() - resolve http_root, once
  *
- * Return: 0, or -ENOENT / -ENOTDIR / another errno, logged with the path.
+ * A missing directory fails with -EINVAL: insmod shows that as "Invalid
+ * parameters", while -ENOENT would read "Unknown symbol in module".
+ *
+ * Return: 0, or -EINVAL / -ENOTDIR / another errno, logged with the path.
  */
 int ksrv_http_root_start(void)
 {
@@ -41,7 +44,7 @@ int ksrv_http_root_start(void)
 		       err == -ENOENT ? "no such directory" :
 		       err == -ENOTDIR ? "not a directory" : "cannot resolve",
 		       err);
-		return err;
+		return err == -ENOENT ? -EINVAL : err;
 	}
 	root_held = true;
 	return 0;
