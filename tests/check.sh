@@ -10,12 +10,17 @@
 # then prints every failure and, as the very last line, "N passed, N failed".
 #
 # Environment:
-#   QUICK=1            short variant of every suite
-#   KERNELS="6.1 6.12" kernel series (or exact releases) to test; "debug" is
-#                      the KASAN/kmemleak/lockdep/fault-injection kernel that
-#                      tests/debugkernel/build.sh builds (the first build
-#                      takes long; later runs reuse the cached one)
-#   DEBUG=1            add "debug" to KERNELS
+#   QUICK=1            short variant of every suite, stock kernels only
+#                      (the debug lane is left out unless DEBUG=1)
+#   KERNELS="6.1 6.12" stock kernel series (or exact releases) to test
+#   DEBUG=1|0          the debug lane: the same suites, in their short
+#                      variant, on the KASAN/kmemleak/lockdep/KFENCE/fault-
+#                      injection kernel that tests/debugkernel/build.sh
+#                      builds (the first build takes long; later runs reuse
+#                      the cached one). Default: 1, 0 with QUICK=1.
+#   DEBUG_FULL=1       the debug lane runs the full suites (over an hour)
+#   KSRV_TIME_SCALE=N  how much longer time limits are on the debug kernel
+#                      (default 3)
 #   KSRV_SUITES=...    only guest suites whose name contains one of these
 #   LINT=0             skip tests/lint.sh
 #   VERBOSE=1          copy guest consoles to stdout while they run
@@ -32,9 +37,12 @@ cd "$ROOT" || exit 2
 
 QUICK=${QUICK:-0}
 KERNELS=${KERNELS:-6.1 6.12}
-if [ "${DEBUG:-0}" = 1 ] && [[ " $KERNELS " != *" debug "* ]]; then
+DEBUG=${DEBUG:-$([ "$QUICK" = 1 ] && echo 0 || echo 1)}
+if [ "$DEBUG" = 1 ] && [[ " $KERNELS " != *" debug "* ]]; then
 	KERNELS="$KERNELS debug"
 fi
+DEBUG_FULL=${DEBUG_FULL:-0}
+DEBUG_SCALE=${KSRV_TIME_SCALE:-3}
 LINT=${LINT:-1}
 VERBOSE=${VERBOSE:-0}
 # 1 GiB: the size in which 30-concurrency must hold 10,000 connections.
@@ -184,15 +192,20 @@ for s in $KERNELS; do
 	con=(-q)
 	[ "$VERBOSE" = 1 ] && con=()
 	# The debug kernel (KASAN, lockdep, ... under TCG) runs everything
-	# several times slower: twice the time limits, unless set by hand.
+	# several times slower: its suites run in their short variant unless
+	# DEBUG_FULL=1, and every time limit is DEBUG_SCALE times longer.
 	tmo=$VM_TIMEOUT suite_tmo=${KSRV_SUITE_TIMEOUT:-} mem=$VM_MEM
+	quick=$QUICK scale=1
 	if [ "$s" = debug ]; then
 		# KASAN's shadow and kmemleak's metadata need room of their own.
 		mem=$((VM_MEM * 2))
-		tmo=$((VM_TIMEOUT * 2))
-		[ -n "$suite_tmo" ] || suite_tmo=$([ "$QUICK" = 1 ] && echo 480 || echo 1200)
+		[ "$DEBUG_FULL" = 1 ] || quick=1
+		scale=$DEBUG_SCALE
+		tmo=$(( ($([ "$quick" = 1 ] && echo 900 || echo 1800)) * scale ))
+		[ -n "$suite_tmo" ] ||
+			suite_tmo=$(( ($([ "$quick" = 1 ] && echo 240 || echo 600)) * scale ))
 	fi
-	KSRV_SUITE_TIMEOUT=$suite_tmo \
+	QUICK=$quick KSRV_TIME_SCALE=$scale KSRV_SUITE_TIMEOUT=$suite_tmo \
 	tests/vm/run.sh -k "$k" -m "$mem" -c "$VM_CPUS" -t "$tmo" \
 		-o "$d" "${con[@]}" -- tests/guest/run-suites.sh
 	if [ -f "$d/results.txt" ]; then

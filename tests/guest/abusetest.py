@@ -69,6 +69,28 @@ TCPMEM_TOL_PAGES = 256 * (os.cpu_count() or 1) + 64
 TW_CACHES = ('tw_sock_TCP', 'tw_sock_TCPv6')
 
 
+def _kasan_quarantine_kb():
+    """On a KASAN kernel, the most KiB its quarantine of freed objects
+    can hold (1/32 of RAM plus 1 MiB per CPU), else 0. Freed memory sits
+    there until the quarantine is full, so Slab cannot return to the
+    baseline on such a kernel; there, kmemleak (run-suites.sh scans after
+    every suite) is what finds lost objects."""
+    try:
+        with open('/proc/cmdline') as f:
+            if 'kasan.' not in f.read():
+                return 0
+        with open('/proc/meminfo') as f:
+            total = int(f.readline().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return total // 32 + 1024 * (os.cpu_count() or 1)
+
+
+KASAN_QUARANTINE_KB = _kasan_quarantine_kb()
+SLAB_TOL_KB += KASAN_QUARANTINE_KB
+MEM_TOL_KB += KASAN_QUARANTINE_KB
+
+
 def rst_close(s):
     """Close with RST (SO_LINGER 0) instead of FIN."""
     try:
@@ -328,6 +350,10 @@ def check_memory(t, name, base, after, probs=()):
             'excluded), inuse %d->%d, TCP mem %d->%d pages' %
             (slab_d, after.tw_slab, -avail_d, rss_d, pcp_d, base.inuse,
              after.inuse, base.tcpmem, after.tcpmem))
+    if KASAN_QUARANTINE_KB:
+        note += ('\nKASAN kernel: tolerances include its quarantine of '
+                 'freed objects (%d KiB); kmemleak checks for leaks' %
+                 KASAN_QUARANTINE_KB)
     if n_orph > 0:
         note += '\n%d orphaned sockets the kernel is still closing: %s' % (
             n_orph, dict(after.orphans))

@@ -130,6 +130,41 @@ run_suite() {
 		record_ok "$name/kernel log clean"
 	fi
 	kmemleak_check "$name"
+	lockdep_check "$name"
+}
+
+# lockdep_check NAME: on a kernel with lockdep, fail when it switched
+# itself off during suite NAME. It does that after its first report (which
+# the log check sees) and also when it runs out of room or hits a locking
+# bug of its own; after that it is silent for good, which must not pass
+# for a clean run.
+lockdep_check() {
+	local v
+	[ -r /proc/lockdep_stats ] || return 0
+	v=$(awk '$1 == "debug_locks:" { print $2 }' /proc/lockdep_stats)
+	if [ "$v" = 1 ]; then
+		record_ok "$1/lockdep still checking"
+	else
+		record_fail "$1/lockdep still checking"
+		emit "# debug_locks is '$v': lockdep turned itself off"
+	fi
+}
+
+# detectors: say which bug detectors this kernel runs, and fail when one
+# that is built in is switched off (KFENCE samples nothing with interval 0).
+detectors() {
+	local d="" k=/sys/module/kfence/parameters/sample_interval
+	[ -e "$KMEMLEAK" ] && d+=" kmemleak"
+	[ -r /proc/lockdep_stats ] && d+=" lockdep"
+	grep -q 'kasan' /proc/cmdline && d+=" KASAN"
+	grep -q 'slub_debug' /proc/cmdline && d+=" slub_debug"
+	if [ -r "$k" ]; then
+		d+=" KFENCE(sample_interval=$(cat "$k"))"
+		if [ "$(cat "$k")" = 0 ]; then
+			record_fail "run-suites/KFENCE sampling on"
+		fi
+	fi
+	emit "# detectors:${d:- none beyond the log check}"
 }
 
 KMEMLEAK=/sys/kernel/debug/kmemleak
@@ -205,6 +240,7 @@ main() {
 		done
 		[ "$ran" -gt 0 ] || record_fail "run-suites/at least one suite ran"
 	fi
+	detectors
 
 	emit "# ---- summary ($(uname -r)): $PASS passed, $FAIL failed, $SKIP skipped"
 	for f in "${FAILED_NAMES[@]}"; do

@@ -120,7 +120,7 @@ fi
 	echo "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 	echo "export LANG=C.UTF-8 TERM=${TERM:-vt100}"
 	echo "export PYTHONDONTWRITEBYTECODE=1"
-	for v in KSRV_SUITES KSRV_SUITE_TIMEOUT; do
+	for v in KSRV_SUITES KSRV_SUITE_TIMEOUT KSRV_TIME_SCALE; do
 		[ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}"
 	done
 	for e in "${EXTRA_ENV[@]}"; do

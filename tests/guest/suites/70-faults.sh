@@ -356,7 +356,8 @@ import os, socket, sys, threading, time
 secs, eport = float(sys.argv[1]), int(sys.argv[2])
 hport = int(sys.argv[3]) if len(sys.argv) > 3 else 0
 hello = open(sys.argv[4], 'rb').read() if hport else b''
-WAIT = 8.0  # idle_timeout (3 s) plus slack
+# idle_timeout (3 s) plus slack, longer on slow kernels (run-suites.sh)
+WAIT = 8.0 * max(1.0, float(os.environ.get('KSRV_TIME_SCALE') or 1))
 cnt = {'ok': 0, 'closed': 0, 'refused': 0, 'hung': 0, 'wrong': 0}
 notes = []
 lock = threading.Lock()

@@ -21,6 +21,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..'))
+from ksrvtest import slack  # noqa: E402
 from ksrvtest import (QUICK, Fail, Kmsg, Skip, Suite, bad_log_lines,  # noqa
                       ensure_unloaded, log, read_stats)
 import httptest as H  # noqa
@@ -33,7 +34,7 @@ PROCS = 2
 SECONDS = 3 if QUICK else 15
 N_SLOW = 3 if QUICK else 6
 SLOW_SECONDS = 6 if QUICK else 20
-RMMOD_LIMIT = 15.0
+RMMOD_LIMIT = slack(15.0)
 BIG = '/big.bin'
 BIG_SIZE = 8 << 20
 FIGURES = {}
