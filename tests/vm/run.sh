@@ -66,6 +66,14 @@ done
 shift $((OPTIND - 1))
 
 [ -n "$KVER" ] || { usage >&2; die "-k KVER is required"; }
+# The guest sees the host's root, but with its own tmpfs over these
+# (tests/vm/init): a tree below one of them is invisible there.
+for d in /tmp /run /var/tmp /var/lock /root; do
+	case $ROOT/ in
+	"$d"/*) die "the source tree $ROOT is below $d, which the guest" \
+		"covers with its own tmpfs; clone it elsewhere (e.g. /work)" ;;
+	esac
+done
 [ $# -gt 0 ] || [ "$INTERACTIVE" = 1 ] ||
 	{ usage >&2; die "no guest command given (put it after --)"; }
 [[ $MEM =~ ^[0-9]+$ ]] && [ "$MEM" -ge 256 ] || die "bad -m $MEM (MB, >= 256)"
