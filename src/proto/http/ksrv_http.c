@@ -256,10 +256,9 @@ static int http_open(struct ksrv_conn *conn)
 {
 	struct ksrv_http_conn *h = ksrv_conn_priv(conn);
 
-	h->rbuf = h->ibuf;
-	h->rsize = sizeof(h->ibuf);
-	h->out.head = h->out.ihead;
-	h->out.hsize = sizeof(h->out.ihead);
+	/* Point both buffers at the connection's own (priv is zeroed). */
+	http_shrink(h);
+	ksrv_http_out_reset(&h->out);
 	ksrv_conn_set_timeout(conn, ksrv_http_keepalive_timeout);
 	return 0;
 }

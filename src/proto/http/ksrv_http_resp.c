@@ -124,6 +124,15 @@ size_t ksrv_http_head(char *buf, size_t size, unsigned int status,
 	return n < size ? n : 0;
 }
 
+/* Back to the connection's own head buffer, freeing an allocated one. */
+static void http_out_head_put(struct ksrv_http_out *out)
+{
+	if (out->head != out->ihead)
+		kfree(out->head);
+	out->head = out->ihead;
+	out->hsize = sizeof(out->ihead);
+}
+
 /**
  * ksrv_http_out_head() - choose the buffer for a response head
  * @out: the response, not active
@@ -136,10 +145,7 @@ size_t ksrv_http_head(char *buf, size_t size, unsigned int status,
  */
 int ksrv_http_out_head(struct ksrv_http_out *out, size_t size)
 {
-	if (out->head && out->head != out->ihead)
-		kfree(out->head);
-	out->head = out->ihead;
-	out->hsize = sizeof(out->ihead);
+	http_out_head_put(out);
 	if (size <= out->hsize)
 		return 0;
 	out->head = kmalloc(size, GFP_KERNEL);
@@ -198,10 +204,7 @@ int ksrv_http_error(struct ksrv_http_out *out, unsigned int status,
  */
 void ksrv_http_out_reset(struct ksrv_http_out *out)
 {
-	if (out->head != out->ihead)
-		kfree(out->head);
-	out->head = out->ihead;
-	out->hsize = sizeof(out->ihead);
+	http_out_head_put(out);
 	kfree(out->bounce);
 	out->bounce = NULL;
 	if (out->file)
