@@ -11,6 +11,8 @@
 #include <linux/socket.h>
 #include <linux/uio.h>
 #include <linux/bvec.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
 
 /*
  * Page-based zero-copy sending of @n page fragments (@len bytes in all):
@@ -60,6 +62,32 @@ struct vfsmount;
 struct path;
 int vfs_path_lookup(struct dentry *dentry, struct vfsmount *mnt,
 		    const char *name, unsigned int flags, struct path *path);
+#endif
+
+/*
+ * Make a kernel socket hold a reference on its network namespace, as a
+ * user socket does. tcp_close() stops every timer of a socket that does
+ * not (they could otherwise outlive the namespace), so a kernel socket
+ * closed with its FIN or data still unacknowledged never retransmits
+ * them: one lost segment and the peer waits for ever. Done on the
+ * listening socket; accepted sockets inherit it. 6.12's stable series
+ * (Debian's 6.12.117) exports the helper; 6.1 has none, and this is what
+ * sunrpc does there for its TCP listeners.
+ */
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
+static inline void ksrv_compat_hold_net(struct sock *sk)
+{
+	sk_net_refcnt_upgrade(sk);
+}
+#else
+static inline void ksrv_compat_hold_net(struct sock *sk)
+{
+	struct net *net = sock_net(sk);
+
+	sk->sk_net_refcnt = 1;
+	get_net_track(net, &sk->ns_tracker, GFP_KERNEL);
+	sock_inuse_add(net, 1);
+}
 #endif
 
 #endif /* _KSRV_COMPAT_H */

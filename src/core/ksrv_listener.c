@@ -10,6 +10,7 @@
 #include <linux/tcp.h>
 #include <net/sock.h>
 
+#include "ksrv_compat.h"
 #include "ksrv_core.h"
 
 /* Accepts per run of the accept work before it yields to other work. */
@@ -140,6 +141,8 @@ int ksrv_listener_start(struct ksrv_service *svc)
 	err = ksrv_listener_socket(&sock);
 	if (err)
 		return err;
+	/* Closed connections must still retransmit their FIN and data. */
+	ksrv_compat_hold_net(sock->sk);
 	sock_set_reuseaddr(sock->sk);
 	tcp_sock_set_nodelay(sock->sk);
 	err = ksrv_listener_bind(sock, svc->port);

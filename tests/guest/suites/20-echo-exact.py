@@ -14,7 +14,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..'))
-from ksrvtest import (QUICK, DISPATCH_MODES, Fail, Suite, connect, deadline,
+from ksrvtest import (QUICK, DISPATCH_MODES, Fail, Skip, Suite, connect,
+                      deadline, wait_for,
                       echo_once, echo_stream, expect, have_stats, load,
                       rand_bytes, recv_until_close, send_then_shutdown, stat, tcp_inuse,
                       unload, wait_inuse, wait_stat, ensure_unloaded, first_diff, sh)
@@ -105,6 +106,55 @@ def t_empty_conns(base_inuse):
                    (now, base_inuse, out.strip()))
 
 
+def _tc(*args):
+    rc, out, err = sh(['tc'] + list(args))
+    if rc != 0:
+        raise Fail('tc %s: %s' % (' '.join(args), (err or out).strip()))
+
+
+def _last_ack():
+    """ksrv sockets waiting for the ACK of their FIN."""
+    rc, out, _ = sh(['ss', '-tanH', 'state', 'last-ack',
+                     'sport', '= :%d' % PORT])
+    return [l for l in out.splitlines() if l.strip()] if rc == 0 else []
+
+
+def t_lost_fin():
+    """A FIN lost after ksrv let go of the socket is sent again.
+
+    The kernel stops every timer of a closed kernel socket that holds no
+    reference on its namespace; ksrv's must hold one, or one lost FIN
+    leaves both ends waiting for ever. tc drops ksrv's FINs on lo for a
+    second, then lets them through.
+    """
+    for mod in ('sch_ingress', 'cls_flower', 'act_gact'):
+        sh(['modprobe', mod])
+    sh(['tc', 'qdisc', 'del', 'dev', 'lo', 'clsact'])
+    rc, _, err = sh(['tc', 'qdisc', 'add', 'dev', 'lo', 'clsact'])
+    if rc != 0:
+        raise Skip('no clsact qdisc in this kernel: %s' % err.strip())
+    try:
+        for proto in ('ip', 'ipv6'):
+            rc, _, err = sh(['tc', 'filter', 'add', 'dev', 'lo', 'egress',
+                             'protocol', proto, 'flower', 'ip_proto', 'tcp',
+                             'src_port', str(PORT), 'tcp_flags', '0x1/0x1',
+                             'action', 'drop'])
+            if rc != 0:
+                raise Skip('no flower classifier or drop action: %s' %
+                           err.strip())
+        for fam in (4, 6):
+            connect(PORT, fam).close()
+        ok = wait_for(lambda: len(_last_ack()) == 2, 10)
+        expect(ok, 'expected 2 sockets in LAST-ACK, have %d' %
+               len(_last_ack()))
+        time.sleep(1)
+    finally:
+        sh(['tc', 'qdisc', 'del', 'dev', 'lo', 'clsact'])
+    # Retransmission backs off from 200 ms: 1.4 s, 3 s, 6.2 s.
+    if not wait_for(lambda: not _last_ack(), 15):
+        raise Fail('FIN never sent again:\n' + '\n'.join(_last_ack()))
+
+
 def t_counters():
     st = stat(PORT)
     expect(st['bytes_in'] == st['bytes_out'] and st['bytes_in'] > 0,
@@ -138,6 +188,7 @@ def main():
                   t_half_close_empty, fam)
         t.run(pre + 'connect+close leaves nothing behind', t_empty_conns,
               base)
+        t.run(pre + 'a lost FIN is retransmitted after close', t_lost_fin)
         if have_stats():
             t.run(pre + 'bytes_in == bytes_out, open back to 0', t_counters)
         t.run(pre + 'rmmod clean', unload, 10.0, km)
