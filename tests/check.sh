@@ -21,6 +21,10 @@
 #   DEBUG_FULL=1       the debug lane runs the full suites (over an hour)
 #   KSRV_TIME_SCALE=N  how much longer time limits are on the debug kernel
 #                      (default 3)
+#   PARALLEL=1|0       boot the debug lane alongside the stock lanes
+#                      (default 1): two guests share the CPUs, so every
+#                      upper time bound in both is KSRV_CPU_SHARE (2)
+#                      times longer; the workloads are unchanged
 #   KSRV_SUITES=...    only guest suites whose name contains one of these
 #   LINT=0             skip tests/lint.sh
 #   VERBOSE=1          copy guest consoles to stdout while they run
@@ -43,6 +47,9 @@ if [ "$DEBUG" = 1 ] && [[ " $KERNELS " != *" debug "* ]]; then
 fi
 DEBUG_FULL=${DEBUG_FULL:-0}
 DEBUG_SCALE=${KSRV_TIME_SCALE:-3}
+PARALLEL=${PARALLEL:-1}
+CPU_SHARE=${KSRV_CPU_SHARE:-2}
+[ "$DEBUG" = 1 ] || PARALLEL=0
 LINT=${LINT:-1}
 VERBOSE=${VERBOSE:-0}
 # 1 GiB: the size in which 30-concurrency must hold 10,000 connections.
@@ -161,6 +168,70 @@ for s in $KERNELS; do
 done
 run_logged "userspace/build" "$OUT/userspace-build.log" make -C userspace
 
+# lane_run LANE: boot LANE's guest and run every suite in it.
+lane_run() {
+	local s=$1 k=${KVER_OF[$1]} d=$OUT/$1 con=(-q)
+	local tmo=$VM_TIMEOUT suite_tmo=${KSRV_SUITE_TIMEOUT:-} mem=$VM_MEM
+	local quick=$QUICK scale=1 share=1
+	[ "$VERBOSE" = 1 ] && [ "$PARALLEL" != 1 ] && con=()
+	# The debug kernel (KASAN, lockdep, ... under TCG) runs everything
+	# several times slower: its suites run in their short variant unless
+	# DEBUG_FULL=1, and every time limit is DEBUG_SCALE times longer.
+	if [ "$s" = debug ]; then
+		# KASAN's shadow and kmemleak's metadata need room of their own.
+		mem=$((VM_MEM * 2))
+		[ "$DEBUG_FULL" = 1 ] || quick=1
+		scale=$DEBUG_SCALE
+		tmo=$(( ($([ "$quick" = 1 ] && echo 900 || echo 1800)) * scale ))
+		[ -n "$suite_tmo" ] ||
+			suite_tmo=$(( ($([ "$quick" = 1 ] && echo 240 || echo 600)) * scale ))
+	fi
+	# Two guests on the host's CPUs: upper time bounds widen by
+	# CPU_SHARE in both (the workloads stay the same).
+	if [ "$PARALLEL" = 1 ]; then
+		share=$CPU_SHARE
+		tmo=$((tmo * share))
+		suite_tmo=$(( ${suite_tmo:-$([ "$quick" = 1 ] && echo 240 || echo 600)} * share ))
+	fi
+	QUICK=$quick KSRV_TIME_SCALE=$scale KSRV_CPU_SHARE=$share \
+	KSRV_SUITE_TIMEOUT=$suite_tmo \
+	tests/vm/run.sh -k "$k" -m "$mem" -c "$VM_CPUS" -t "$tmo" \
+		-o "$d" "${con[@]}" -- tests/guest/run-suites.sh
+}
+
+# lane_collect LANE: count the results of LANE's guest.
+lane_collect() {
+	local s=$1 d=$OUT/$1
+	if [ -f "$d/results.txt" ]; then
+		collect "$s/" "$d/results.txt"
+	else
+		record fail "$s/guest suites ran"
+	fi
+	if [ "$(vmval "$d" completed)" = yes ]; then
+		record ok "$s/guest completed"
+	else
+		record fail "$s/guest completed"
+		echo "# last console lines of $s:"
+		tail -n 40 "$d/serial.log" | sed 's/^/# /'
+	fi
+	if [ "$(vmval "$d" log_clean)" = yes ]; then
+		record ok "$s/kernel log clean"
+	else
+		record fail "$s/kernel log clean"
+		head -n 40 "$d/logcheck.txt" | sed 's/^/# /'
+	fi
+	echo "# $s: guest ran $(vmval "$d" elapsed_s)s," \
+		"exit $(vmval "$d" guest_exit)"
+}
+
+# The debug lane takes longest; with PARALLEL=1 it boots in the background
+# while the stock lanes run one after the other.
+BG_PID=
+if [ "$PARALLEL" = 1 ] && [ -n "${BUILT[debug]:-}" ]; then
+	step "guest debug (${KVER_OF[debug]}), in the background"
+	lane_run debug >"$OUT/debug/lane.log" 2>&1 &
+	BG_PID=$!
+fi
 if [ "$LINT" != 0 ]; then
 	step "lint"
 	# The Debian kernels' W=1/sparse runs cover the code; the debug
@@ -186,49 +257,17 @@ done
 
 for s in $KERNELS; do
 	[ -n "${BUILT[$s]:-}" ] || continue
-	k=${KVER_OF[$s]}
-	d=$OUT/$s
-	step "guest $s ($k)"
-	con=(-q)
-	[ "$VERBOSE" = 1 ] && con=()
-	# The debug kernel (KASAN, lockdep, ... under TCG) runs everything
-	# several times slower: its suites run in their short variant unless
-	# DEBUG_FULL=1, and every time limit is DEBUG_SCALE times longer.
-	tmo=$VM_TIMEOUT suite_tmo=${KSRV_SUITE_TIMEOUT:-} mem=$VM_MEM
-	quick=$QUICK scale=1
-	if [ "$s" = debug ]; then
-		# KASAN's shadow and kmemleak's metadata need room of their own.
-		mem=$((VM_MEM * 2))
-		[ "$DEBUG_FULL" = 1 ] || quick=1
-		scale=$DEBUG_SCALE
-		tmo=$(( ($([ "$quick" = 1 ] && echo 900 || echo 1800)) * scale ))
-		[ -n "$suite_tmo" ] ||
-			suite_tmo=$(( ($([ "$quick" = 1 ] && echo 240 || echo 600)) * scale ))
-	fi
-	QUICK=$quick KSRV_TIME_SCALE=$scale KSRV_SUITE_TIMEOUT=$suite_tmo \
-	tests/vm/run.sh -k "$k" -m "$mem" -c "$VM_CPUS" -t "$tmo" \
-		-o "$d" "${con[@]}" -- tests/guest/run-suites.sh
-	if [ -f "$d/results.txt" ]; then
-		collect "$s/" "$d/results.txt"
-	else
-		record fail "$s/guest suites ran"
-	fi
-	if [ "$(vmval "$d" completed)" = yes ]; then
-		record ok "$s/guest completed"
-	else
-		record fail "$s/guest completed"
-		echo "# last console lines of $s:"
-		tail -n 40 "$d/serial.log" | sed 's/^/# /'
-	fi
-	if [ "$(vmval "$d" log_clean)" = yes ]; then
-		record ok "$s/kernel log clean"
-	else
-		record fail "$s/kernel log clean"
-		head -n 40 "$d/logcheck.txt" | sed 's/^/# /'
-	fi
-	echo "# $s: guest ran $(vmval "$d" elapsed_s)s," \
-		"exit $(vmval "$d" guest_exit)"
+	[ "$s" = debug ] && [ -n "$BG_PID" ] && continue
+	step "guest $s (${KVER_OF[$s]})"
+	lane_run "$s"
+	lane_collect "$s"
 done
+if [ -n "$BG_PID" ]; then
+	step "guest debug (${KVER_OF[debug]}): waiting for it"
+	wait "$BG_PID"
+	cat "$OUT/debug/lane.log"
+	lane_collect debug
+fi
 
 step "summary"
 if [ ${#FAILED[@]} -gt 0 ]; then

@@ -36,7 +36,8 @@ usage: tests/vm/run.sh -k KVER [options] -- guest command [args...]
   -h           this help
 
 Guest environment: cwd = $ROOT, KSRV_KO, KSRV_OUT, KSRV_KVER, QUICK,
-HOME=/tmp, plus KSRV_SUITES and KSRV_SUITE_TIMEOUT when set on the host.
+HOME=/tmp, plus KSRV_SUITES, KSRV_SUITE_TIMEOUT, KSRV_TIME_SCALE and
+KSRV_CPU_SHARE when set on the host.
 Results dir afterwards: serial.log, dmesg.txt, logcheck.txt, vm-result
 and whatever the command wrote there.
 Env: KSRV_ACCEL=tcg (default) or kvm; KSRV_CACHE (initramfs cache).
@@ -128,7 +129,7 @@ fi
 	echo "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 	echo "export LANG=C.UTF-8 TERM=${TERM:-vt100}"
 	echo "export PYTHONDONTWRITEBYTECODE=1"
-	for v in KSRV_SUITES KSRV_SUITE_TIMEOUT KSRV_TIME_SCALE; do
+	for v in KSRV_SUITES KSRV_SUITE_TIMEOUT KSRV_TIME_SCALE KSRV_CPU_SHARE; do
 		[ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}"
 	done
 	for e in "${EXTRA_ENV[@]}"; do
