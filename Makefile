@@ -2,8 +2,9 @@
 #
 # ksrv: `make` builds ksrv.ko for KDIR and the user-space tools.
 #   make KDIR=/lib/modules/<release>/build   build for another kernel
-#   make check [QUICK=1] [KERNELS="6.1 6.12"] the test suite, in QEMU guests
-#   make check DEBUG=1                        also on the debug kernel (make debug-kernel)
+#   make check [QUICK=1] [KERNELS="6.1 6.12"] the test suite, in QEMU guests: stock
+#                                             kernels and the debug kernel (not
+#                                             with QUICK=1 or DEBUG=0)
 #   make lint                                 W=1, sparse and checkpatch, both kernels
 #   make run                                  ksrv in a VM, ports forwarded to the host
 #   make bench / make bench-http              benchmarks in a VM (ratios)
@@ -58,7 +59,7 @@ bench:
 bench-http:
 	@tests/bench/http-bench.sh $(BENCH_ARGS)
 
-# The KASAN/kmemleak/lockdep kernel for `make check DEBUG=1` (cached).
+# The KASAN/kmemleak/lockdep kernel of `make check` (cached; built on first use).
 debug-kernel:
 	@tests/debugkernel/build.sh
 
