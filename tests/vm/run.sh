@@ -103,7 +103,8 @@ OUT=$(cd "$OUT" && pwd)
 case $OUT in
 *[[:space:]]* | *\'* | *\"*) die "results dir path must not contain spaces or quotes" ;;
 esac
-rm -rf "$OUT/.vm" "$OUT/serial.log" "$OUT/dmesg.txt" "$OUT/logcheck.txt" \
+rm -rf "$OUT/.vm" "$OUT/serial.log" "$OUT/serial.boot-failed.log" \
+	"$OUT/dmesg.txt" "$OUT/logcheck.txt" \
 	"$OUT/vm-result"
 mkdir -p "$OUT/.vm"
 # The guest loads a snapshot of the module taken now: the host's files are
@@ -214,13 +215,29 @@ if [ "$INTERACTIVE" = 1 ]; then
 	"${QEMU[@]}" 2>&1 | tee "$OUT/serial.log"
 	QRC=$?
 else
-	if [ "$QUIETCON" = 1 ]; then
-		timeout -k 10 "$TIMEOUT" "${QEMU[@]}" </dev/null >"$OUT/serial.log" 2>&1
-	else
-		timeout -k 10 "$TIMEOUT" "${QEMU[@]}" </dev/null 2>&1 |
-			tee "$OUT/serial.log"
-	fi
-	QRC=$?
+	# A guest that dies before its init starts the job never ran ksrv
+	# (TCG has been seen to oops in the kernel's own boot-time code
+	# patching): that boot is kept as serial.boot-failed.log and the
+	# guest boots once more. A failure after the job started is final.
+	for attempt in 1 2; do
+		if [ "$QUIETCON" = 1 ]; then
+			timeout -k 10 "$TIMEOUT" "${QEMU[@]}" </dev/null \
+				>"$OUT/serial.log" 2>&1
+		else
+			timeout -k 10 "$TIMEOUT" "${QEMU[@]}" </dev/null 2>&1 |
+				tee "$OUT/serial.log"
+		fi
+		QRC=$?
+		grep -aq 'KSRV-VM: running job' "$OUT/serial.log" && break
+		[ "$attempt" = 2 ] && break
+		cp "$OUT/serial.log" "$OUT/serial.boot-failed.log"
+		echo "run.sh: the guest died while booting, before the job" \
+			"started (qemu exit $QRC; $OUT/serial.boot-failed.log):" \
+			"booting it once more" >&2
+		grep -aE 'Oops|Kernel panic|KSRV-VM-INIT-FAILED' \
+			"$OUT/serial.log" | head -n 3 | sed 's/^/run.sh:   /' >&2
+		rm -f "$OUT/dmesg.txt"
+	done
 fi
 ELAPSED=$(($(date +%s) - START))
 
@@ -257,6 +274,7 @@ BOOT=$(grep -a 'KSRV-VM: running job' "$OUT/serial.log" | head -n 1)
 	echo "kver=$KVER"
 	echo "accel=$ACCEL"
 	echo "elapsed_s=$ELAPSED"
+	echo "boot_retried=$([ -f "$OUT/serial.boot-failed.log" ] && echo yes || echo no)"
 	echo "qemu_rc=$QRC"
 	echo "guest_exit=${STATUS:-none}"
 	echo "completed=$COMPLETED"
