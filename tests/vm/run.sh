@@ -268,7 +268,6 @@ COMPLETED=no
 [ -f "$OUT/.vm/finished" ] && COMPLETED=yes
 LOG_CLEAN=yes
 [ -s "$OUT/logcheck.txt" ] && LOG_CLEAN=no
-BOOT=$(grep -a 'KSRV-VM: running job' "$OUT/serial.log" | head -n 1)
 
 {
 	echo "kver=$KVER"

@@ -106,12 +106,6 @@ def t_empty_conns(base_inuse):
                    (now, base_inuse, out.strip()))
 
 
-def _tc(*args):
-    rc, out, err = sh(['tc'] + list(args))
-    if rc != 0:
-        raise Fail('tc %s: %s' % (' '.join(args), (err or out).strip()))
-
-
 def _last_ack():
     """ksrv sockets waiting for the ACK of their FIN."""
     rc, out, _ = sh(['ss', '-tanH', 'state', 'last-ack',
