@@ -282,7 +282,8 @@ static int http_send_cached(struct ksrv_conn *conn, struct ksrv_http_out *out)
 	}
 	if (!n)
 		return 0;
-	ret = ksrv_conn_send_pages(conn, bv, n, pos - out->pos, pos < out->end);
+	ret = ksrv_conn_send_pages(conn, bv, n, pos - out->pos,
+				   pos < out->end || out->close);
 	for (i = 0; i < n; i++)
 		put_page(bv[i].bv_page);
 	return ret;
@@ -323,7 +324,8 @@ static int http_send_uncached(struct ksrv_conn *conn,
 		put_page(page);
 		return 0;
 	}
-	return ksrv_conn_send(conn, out->bounce, n, out->pos + n < out->end);
+	return ksrv_conn_send(conn, out->bounce, n,
+			      out->pos + n < out->end || out->close);
 }
 
 /**
@@ -331,18 +333,23 @@ static int http_send_uncached(struct ksrv_conn *conn,
  * @conn: the connection
  * @out: an active response
  *
+ * The last bytes of a response that closes the connection are held back
+ * (MSG_MORE) so that the FIN of the shutdown that follows goes out in the
+ * same segment, as with a corked socket: one segment and one ACK fewer
+ * per connection.
+ *
  * Return: 0 when all of it was sent, -EAGAIN when the socket is full (the
  * connection's write_space continues), or a negative errno.
  */
 int ksrv_http_out_send(struct ksrv_conn *conn, struct ksrv_http_out *out)
 {
-	bool more = out->blen || out->has_file;
+	bool more = out->blen || out->has_file || out->close;
 	int n;
 
 	n = http_send_buf(conn, out->head, out->hlen, &out->hoff, more);
 	if (!n && out->body)
 		n = http_send_buf(conn, out->body, out->blen, &out->boff,
-				  false);
+				  out->close);
 	while (!n && out->has_file && out->pos < out->end) {
 		n = http_send_cached(conn, out);
 		if (!n)
