@@ -608,6 +608,21 @@ void ksrv_conn_requeue(struct ksrv_conn *conn)
 }
 
 /**
+ * ksrv_conn_has_input() - whether received bytes wait to be read
+ * @conn: the connection
+ *
+ * Only a hint: more can arrive at any moment. A protocol about to close
+ * uses it to decide whether it must drain input first, because releasing
+ * a socket with unread input resets the connection.
+ *
+ * Return: true if the socket's receive queue is not empty.
+ */
+bool ksrv_conn_has_input(struct ksrv_conn *conn)
+{
+	return !skb_queue_empty_lockless(&conn->sock->sk->sk_receive_queue);
+}
+
+/**
  * ksrv_conn_set_timeout() - change a connection's idle time-out
  * @conn: the connection
  * @secs: seconds without traffic before it is closed; 0 restores the

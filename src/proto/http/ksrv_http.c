@@ -112,6 +112,7 @@ static int http_respond(struct ksrv_http_conn *h, const char *buf)
 	if (res == KSRV_HTTP_NEED_MORE)
 		res = KSRV_HTTP_HEADERS_TOO_LARGE;
 	h->nreq++;
+	h->peer_close = res == KSRV_HTTP_DONE && !req.keep_alive;
 	if (res != KSRV_HTTP_DONE) {
 		/* The rest of the stream cannot be trusted to be framed. */
 		h->rlen = 0;
@@ -196,7 +197,9 @@ static void http_idle(struct ksrv_conn *conn, struct ksrv_http_conn *h)
  * socket with unread input sends a reset, and a reset discards response
  * bytes not yet transmitted. So our side is shut down first (FIN after the
  * data), and input is drained until the peer closes or a short deadline
- * passes.
+ * passes. Not needed when the client itself asked to close and sent
+ * nothing more: a client that asks to close must not send further
+ * requests (RFC 9112, 9.6), so the connection is closed at once.
  */
 static int http_linger(struct ksrv_conn *conn, struct ksrv_http_conn *h)
 {
@@ -234,6 +237,9 @@ static int http_data_ready(struct ksrv_conn *conn)
 			err = ksrv_http_out_send(conn, &h->out);
 			if (err)
 				return err == -EAGAIN ? 0 : err;
+			if (h->out.close && h->peer_close && !h->rlen &&
+			    !ksrv_conn_has_input(conn))
+				return KSRV_CLOSE;
 			if (h->out.close)
 				return http_start_linger(conn, h);
 			ksrv_http_out_reset(&h->out);

@@ -90,6 +90,8 @@ struct ksrv_http_out {
  * @nreq: requests answered on this connection
  * @lingering: the last response is out and our side is shut down; input
  *	is read and dropped until the peer closes (see http_linger())
+ * @peer_close: the request being answered asked for the connection to
+ *	close (Connection: close, HTTP/1.0 without keep-alive)
  * @out: the response in progress
  * @ibuf: the receive buffer of most requests
  */
@@ -99,6 +101,7 @@ struct ksrv_http_conn {
 	size_t rlen;
 	unsigned int nreq;
 	bool lingering;
+	bool peer_close;
 	struct ksrv_http_out out;
 	char ibuf[KSRV_HTTP_IBUF_SIZE];
 };
