@@ -3,17 +3,24 @@
  * Connections: creation at accept, event dispatch, close and free.
  *
  * Lifetime. A connection is born with the creator's reference and gains
- * the registry's (dropped by ksrv_conn_close()) when it is registered. Every queued work item
- * owns one more, taken by whoever queued it. Socket callbacks find the
+ * the registry's (dropped by ksrv_conn_close()) when it is registered. The
+ * handler owns one more while it is scheduled. Socket callbacks find the
  * connection through sk_user_data under sk_callback_lock; close clears
  * sk_user_data under the write side of that lock before it drops the
  * registry reference, so a callback can never see a connection whose last
- * reference is gone. The final put only queues free_work: the socket is
- * released and the memory freed in process context, by the workqueue that
- * module exit drains.
+ * reference is gone. Every put happens in process context (callbacks only
+ * ever drop a reference that is not the last), so the final one releases
+ * the socket and frees the memory at once; only a connection's own thread
+ * hands that to free_work, as it cannot stop itself.
  *
- * Serialisation. All protocol callbacks of a connection run from its one
- * work item (or its one thread), never concurrently with each other.
+ * Serialisation. All protocol callbacks of a connection run from its
+ * handler, never concurrently with each other. In workqueue dispatch the
+ * SCHEDULED bit says who runs it: a socket callback that sets it queues
+ * the work item, one that finds it set only leaves its event bit, which
+ * the running handler sees before it lets go (ksrv_conn_run()). The accept
+ * work sets it before a new socket gets its callbacks and runs the first
+ * round itself: a client's first request has usually arrived by then,
+ * and it is answered without another wake-up.
  */
 #include <linux/kthread.h>
 #include <linux/net.h>
@@ -34,19 +41,10 @@
 static atomic_t nr_conns = ATOMIC_INIT(0);
 static DECLARE_WAIT_QUEUE_HEAD(nr_conns_wait);
 
-static void ksrv_conn_free(struct work_struct *work)
+static void ksrv_conn_free(struct ksrv_conn *conn)
 {
-	struct ksrv_conn *conn = container_of(work, struct ksrv_conn,
-					      free_work);
 	struct ksrv_service *svc = conn->svc;
 
-	/* In thread dispatch the thread dropped its reference on its way
-	 * out; kthread_stop() waits until it has left ksrv's code entirely.
-	 */
-	if (conn->task) {
-		kthread_stop(conn->task);
-		put_task_struct(conn->task);
-	}
 	if (svc->ops->release)
 		svc->ops->release(conn);
 	sock_release(conn->sock);
@@ -56,11 +54,28 @@ static void ksrv_conn_free(struct work_struct *work)
 		wake_up(&nr_conns_wait);
 }
 
+/* Thread dispatch: the thread dropped its reference on its way out;
+ * kthread_stop() waits until it has left ksrv's code entirely.
+ */
+static void ksrv_conn_free_work(struct work_struct *work)
+{
+	struct ksrv_conn *conn = container_of(work, struct ksrv_conn,
+					      free_work);
+
+	kthread_stop(conn->task);
+	put_task_struct(conn->task);
+	ksrv_conn_free(conn);
+}
+
 static void ksrv_conn_release(struct kref *ref)
 {
 	struct ksrv_conn *conn = container_of(ref, struct ksrv_conn, ref);
 
-	queue_work(ksrv_wq, &conn->free_work);
+	might_sleep();
+	if (conn->task)
+		queue_work(ksrv_wq, &conn->free_work);
+	else
+		ksrv_conn_free(conn);
 }
 
 void ksrv_conn_put(struct ksrv_conn *conn)
@@ -81,12 +96,13 @@ static void ksrv_conn_kick(struct ksrv_conn *conn, int event)
 		wake_up_process(conn->task);
 		return;
 	}
-	kref_get(&conn->ref);
-	/* If the work is already pending, that pending run owns a reference
-	 * and will see the event bit: ours is never the last one here.
+	/* Fully ordered after the event bit: a handler that is letting go
+	 * either sees the bit or sees SCHEDULED clear here and is requeued.
 	 */
-	if (!queue_work(ksrv_wq, &conn->work))
-		ksrv_conn_put(conn);
+	if (test_and_set_bit(KSRV_CONN_SCHEDULED, &conn->flags))
+		return;
+	kref_get(&conn->ref);
+	queue_work(ksrv_wq, &conn->work);
 }
 
 /* Callers hold sk_callback_lock for reading. */
@@ -123,14 +139,20 @@ static void ksrv_conn_sk_write_space(struct sock *sk)
 	read_unlock_bh(&sk->sk_callback_lock);
 }
 
-/* A reset or FIN: let the handler see the error or EOF through recv. */
+/*
+ * A reset or FIN: let the handler see the error or EOF through recv. The
+ * other transitions (FIN-WAIT-1 to FIN-WAIT-2 when our FIN is acknowledged)
+ * give the handler nothing to do and would cost a wake-up.
+ */
 static void ksrv_conn_sk_state_change(struct sock *sk)
 {
 	struct ksrv_conn *conn;
 
 	read_lock_bh(&sk->sk_callback_lock);
 	conn = sk_conn(sk);
-	if (conn && sk->sk_state != TCP_ESTABLISHED)
+	if (conn && (READ_ONCE(sk->sk_err) ||
+		     (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) ||
+		     sk->sk_state == TCP_CLOSE))
 		ksrv_conn_kick(conn, KSRV_EV_READ);
 	read_unlock_bh(&sk->sk_callback_lock);
 }
@@ -239,12 +261,30 @@ static void ksrv_conn_handle(struct ksrv_conn *conn)
 		ksrv_conn_close(conn);
 }
 
+/*
+ * One round of the handler, by the owner of SCHEDULED and of the
+ * reference that goes with it. Events that came during the round get a
+ * new round from the workqueue rather than a loop here, so that one busy
+ * connection does not keep a worker from others.
+ */
+static void ksrv_conn_run(struct ksrv_conn *conn)
+{
+	ksrv_conn_handle(conn);
+	clear_bit(KSRV_CONN_SCHEDULED, &conn->flags);
+	smp_mb__after_atomic();	/* pairs with test_and_set_bit() in kick */
+	if (!READ_ONCE(conn->events) ||
+	    !test_bit(KSRV_CONN_CONNECTED, &conn->flags) ||
+	    test_and_set_bit(KSRV_CONN_SCHEDULED, &conn->flags)) {
+		ksrv_conn_put(conn);
+		return;
+	}
+	/* The reference passes to the queued round. */
+	queue_work(ksrv_wq, &conn->work);
+}
+
 static void ksrv_conn_work(struct work_struct *work)
 {
-	struct ksrv_conn *conn = container_of(work, struct ksrv_conn, work);
-
-	ksrv_conn_handle(conn);
-	ksrv_conn_put(conn);
+	ksrv_conn_run(container_of(work, struct ksrv_conn, work));
 }
 
 /* Thread dispatch: the same handler, run by a thread that sleeps between
@@ -298,7 +338,7 @@ static struct ksrv_conn *ksrv_conn_alloc(struct ksrv_service *svc,
 	conn->sock = sock;
 	INIT_LIST_HEAD(&conn->node);
 	INIT_WORK(&conn->work, ksrv_conn_work);
-	INIT_WORK(&conn->free_work, ksrv_conn_free);
+	INIT_WORK(&conn->free_work, ksrv_conn_free_work);
 	conn->last_active = jiffies;
 	conn->snd_una = READ_ONCE(tcp_sk(sock->sk)->snd_una);
 	conn->timeout = (unsigned long)ksrv_param_idle_timeout * HZ;
@@ -338,11 +378,21 @@ static void ksrv_conn_register(struct ksrv_conn *conn)
 	list_add_tail(&conn->node, &svc->conns);
 	spin_unlock(&svc->lock);
 	ksrv_count(svc, KSRV_C_ACCEPTED, 1);
-	ksrv_conn_attach(conn);
-	if (conn->task)
+	if (conn->task) {
+		ksrv_conn_attach(conn);
 		wake_up_process(conn->task);
-	/* Data may have arrived before the callbacks were installed. */
-	ksrv_conn_kick(conn, KSRV_EV_READ);
+		/* Data may have arrived before the callbacks were installed. */
+		ksrv_conn_kick(conn, KSRV_EV_READ);
+		return;
+	}
+	/* The caller runs the first round: callbacks from now on only set
+	 * event bits. It looks for data that arrived before they were
+	 * installed.
+	 */
+	kref_get(&conn->ref);
+	set_bit(KSRV_CONN_SCHEDULED, &conn->flags);
+	set_bit(KSRV_EV_READ, &conn->events);
+	ksrv_conn_attach(conn);
 }
 
 /**
@@ -376,6 +426,8 @@ int ksrv_conn_create(struct ksrv_service *svc, struct socket *sock)
 	}
 	pr_debug("conn %p created on %s:%u\n", conn, svc->ops->name, svc->port);
 	ksrv_conn_register(conn);
+	if (!conn->task)
+		ksrv_conn_run(conn);
 	ksrv_conn_put(conn);
 	return 0;
 

@@ -18,6 +18,9 @@ enum {
 	KSRV_CONN_SEND_RETRY,	/* a send failed with nothing queued: no ACK
 				 * will call write_space, the reaper will
 				 */
+	KSRV_CONN_SCHEDULED,	/* the handler is queued or running; kicks
+				 * only add event bits (workqueue dispatch)
+				 */
 };
 
 /* Bits of ksrv_conn.events: why the connection's work was scheduled. */
@@ -29,9 +32,9 @@ enum {
 
 /**
  * struct ksrv_conn - one accepted TCP connection
- * @ref: references: the registry (while CONNECTED), each queued work item,
- *	each caller inside the core that looks the connection up, and in
- *	thread dispatch the connection's thread
+ * @ref: references: the registry (while CONNECTED), the queued or running
+ *	handler (while SCHEDULED), each caller inside the core that looks the
+ *	connection up, and in thread dispatch the connection's thread
  * @flags: KSRV_CONN_* bits
  * @events: KSRV_EV_* bits, set by socket callbacks, cleared by the handler
  * @svc: the service that accepted it; outlives every connection
@@ -43,7 +46,8 @@ enum {
  * @snd_una: the peer's last acknowledged byte seen by the reaper, so that
  *	a peer reading slowly counts as active (reaper only)
  * @work: runs the protocol's callbacks (workqueue dispatch)
- * @free_work: frees the connection in process context
+ * @free_work: frees the connection in process context when the last
+ *	reference goes in the connection's thread (thread dispatch)
  * @task: the connection's thread (thread dispatch), else NULL
  * @saved_data_ready: the socket's callbacks before ksrv took them over
  * @saved_write_space: see @saved_data_ready
