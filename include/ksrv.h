@@ -28,6 +28,11 @@ struct seq_file;
  *	whose protocol is disabled is skipped at load. May be NULL.
  * @priv_size: bytes of per-connection private state, zeroed at accept and
  *	returned by ksrv_conn_priv().
+ * @client_first: the client always speaks first (HTTP). The listener then
+ *	uses TCP_DEFER_ACCEPT: a connection is accepted when its first data
+ *	arrives, so that accepting it and answering that data take one
+ *	wake-up; a client that stays silent is accepted about a second
+ *	later all the same.
  * @start: called at module load before each service of this protocol
  *	starts listening; check the protocol's parameters here. Return 0 or
  *	a negative errno, which fails the load. May be NULL.
@@ -58,6 +63,7 @@ struct ksrv_proto_ops {
 	const char *name;
 	const bool *enabled;
 	size_t priv_size;
+	bool client_first;
 	int (*start)(void);
 	const char *stats_file;
 	int (*stats_show)(struct seq_file *m, void *v);

@@ -7,6 +7,7 @@
  */
 #include <linux/in6.h>
 #include <linux/net.h>
+#include <linux/sockptr.h>
 #include <linux/tcp.h>
 #include <net/sock.h>
 
@@ -113,6 +114,20 @@ static int ksrv_listener_bind(struct socket *sock, unsigned short port)
 	return kernel_bind(sock, (struct sockaddr *)&sin6, sizeof(sin6));
 }
 
+/* Seconds a silent client waits to be accepted, for client_first protocols:
+ * TCP turns them into SYN-ACK retransmissions; after the first one (one
+ * second) the client's next ACK is accepted even without data.
+ */
+#define KSRV_DEFER_ACCEPT_SECS	1
+
+static int ksrv_listener_defer_accept(struct socket *sock)
+{
+	int secs = KSRV_DEFER_ACCEPT_SECS;
+
+	return sock->ops->setsockopt(sock, SOL_TCP, TCP_DEFER_ACCEPT,
+				     KERNEL_SOCKPTR(&secs), sizeof(secs));
+}
+
 static void ksrv_listener_attach(struct ksrv_service *svc)
 {
 	struct sock *sk = svc->lsock->sk;
@@ -151,6 +166,11 @@ int ksrv_listener_start(struct ksrv_service *svc)
 	err = kernel_listen(sock, ksrv_param_backlog);
 	if (err)
 		goto err_release;
+	if (svc->ops->client_first) {
+		err = ksrv_listener_defer_accept(sock);
+		if (err)
+			goto err_release;
+	}
 	INIT_WORK(&svc->accept_work, ksrv_listener_accept_work);
 	svc->lsock = sock;
 	ksrv_listener_attach(svc);

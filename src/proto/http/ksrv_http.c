@@ -306,6 +306,7 @@ static const struct ksrv_proto_ops http_ops = {
 	.name = "http",
 	.enabled = &http_enable,
 	.priv_size = sizeof(struct ksrv_http_conn),
+	.client_first = true,
 	.start = http_start,
 	.stats_file = "http_status",
 	.stats_show = ksrv_http_status_show,

@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..'))
 from ksrvtest import slack  # noqa: E402
 from ksrvtest import (FAKE, QUICK, Fail, Kmsg, Skip, Suite, expect,  # noqa
-                      unload)
+                      stat, unload)
 import httptest as H  # noqa
 from httptest import PORT, Conn, req  # noqa
 
@@ -361,6 +361,36 @@ def t_partial_head_timeout():
         unload(10, km)
 
 
+def t_defer_accept():
+    """TCP_DEFER_ACCEPT: a client is accepted with its first bytes; one
+    that stays silent about a second later (a retransmitted SYN-ACK), and
+    is then served like any other."""
+    if FAKE:
+        raise Skip('no /proc/ksrv/stats for the fake server')
+    km = H.load_http()
+    try:
+        with Conn() as c:
+            c.send(req('/hello.txt'))
+            H.check_file_resp(c.read_response(), 'hello.txt')
+        base = stat(PORT, 'http')['total']
+        with Conn() as c:
+            time.sleep(0.5)
+            n = stat(PORT, 'http')['total'] - base
+            expect(n == 0, 'a silent client was accepted within 0.5 s')
+            t0 = time.monotonic()
+            while (stat(PORT, 'http')['total'] == base and
+                   time.monotonic() < t0 + slack(6)):
+                time.sleep(0.1)
+            dt = time.monotonic() - t0 + 0.5
+            expect(stat(PORT, 'http')['total'] == base + 1,
+                   'a silent client not accepted after %.1f s' % dt)
+            c.send(req('/hello.txt'))
+            H.check_file_resp(c.read_response(), 'hello.txt')
+        return 'silent client accepted after %.1f s' % dt
+    finally:
+        unload(10, km)
+
+
 def t_no_log_per_request():
     if FAKE:
         raise Skip('no kernel log for the fake server')
@@ -454,6 +484,8 @@ def main():
     t.run('half a head -> 408 after http_header_timeout',
           t_partial_head_timeout)
     t.run('no kernel log line per request', t_no_log_per_request)
+    t.run('deferred accept: silent client accepted ~1 s later, then served',
+          t_defer_accept)
     t.finish()
 
 
