@@ -484,20 +484,24 @@ def _hold(stop, port, n, fam):
     at_stop = len(held)
     for s in list(pending):
         drop(s)
-    dl = time.monotonic() + 20
-    closed_after = 0
-    while held and time.monotonic() < dl:
-        for key, _ in sel.select(0.5):
-            s = key.fileobj
-            try:
-                d = s.recv(65536)
-            except BlockingIOError:
-                continue
-            except OSError:
-                d = b''
-            if not d:
-                closed_after += 1
-                drop(s)
+
+    def closes_within(secs):
+        """Held sockets that see EOF or an error within secs."""
+        n, dl = 0, time.monotonic() + secs
+        while held and time.monotonic() < dl:
+            for key, _ in sel.select(0.5):
+                s = key.fileobj
+                try:
+                    d = s.recv(65536)
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    d = b''
+                if not d:
+                    n += 1
+                    drop(s)
+        return n
+    closed_after = closes_within(20)
     # A reset is sent once and never again: the loopback backlog drops
     # packets under this flood (softnet_stat), and a socket whose reset was
     # dropped looks open forever. Probe: a peer socket that is gone answers
@@ -509,19 +513,7 @@ def _hold(stop, port, n, fam):
         except OSError:
             lost += 1
             drop(s)
-    dl = time.monotonic() + 5
-    while held and time.monotonic() < dl:
-        for key, _ in sel.select(0.5):
-            s = key.fileobj
-            try:
-                d = s.recv(65536)
-            except BlockingIOError:
-                continue
-            except OSError:
-                d = b''
-            if not d:
-                lost += 1
-                drop(s)
+    lost += closes_within(5)
     left = len(held)
     for s in list(held):
         drop(s)
