@@ -12,6 +12,7 @@ missing). The section is also printed on stdout.
 """
 
 import argparse
+import math
 import os
 import shutil
 import statistics
@@ -104,6 +105,31 @@ def paired(rows, a, b, key, **match):
     slow drift of an emulated guest on a shared host mostly cancels in the
     per-rep ratio, which the ratio of two medians would not do.
     """
+    return med(paired_ratios(rows, a, b, key, **match))
+
+
+def median_interval(values, least=0.9):
+    """Distribution-free interval for the median of VALUES.
+
+    Sorted x(1) <= ... <= x(n): [x(k), x(n+1-k)] holds the true median
+    unless at least n+1-k values lie on one side of it, so its coverage is
+    1 - 2 P(Binomial(n, 1/2) < k). Returns (low, high, coverage) for the
+    largest k whose coverage is at least LEAST, or None for too few values
+    (five is the least that reaches 90%).
+    """
+    v = sorted(x for x in values if x is not None)
+    n, best = len(v), None
+    for k in range(1, (n + 1) // 2 + 1):
+        tail = sum(math.comb(n, i) for i in range(k)) / 2 ** n
+        cover = 1 - 2 * tail
+        if cover < least:
+            break
+        best = (v[k - 1], v[n - k], cover)
+    return best
+
+
+def paired_ratios(rows, a, b, key, **match):
+    """The per-rep ratios behind paired()."""
     def by_rep(srv):
         out = {}
         for r in rows:
@@ -115,7 +141,7 @@ def paired(rows, a, b, key, **match):
                 out[r.get("rep")] = v
         return out
     va, vb = by_rep(a), by_rep(b)
-    return med([va[k] / vb[k] for k in va if vb.get(k)])
+    return [va[k] / vb[k] for k in va if vb.get(k)]
 
 
 def noise_note(spreads):
@@ -543,12 +569,28 @@ def http_report(resdir, bench_dir):
     for t, label, need in (("a", "small keep-alive", 2.0),
                            ("b", "new connection per request", 1.0),
                            ("c", "1 MiB keep-alive", 1.0)):
-        rn = paired(rows, "ksrv", "nginx", "rps", test=t)
+        ratios = paired_ratios(rows, "ksrv", "nginx", "rps", test=t)
+        rn = med(ratios)
         if rn is None:
             md.append(f"- ({t}) {label}: not measured.")
             continue
-        md.append(f"- ({t}) {label}: {fmt_ratio(rn)} of nginx, target "
-                  f"{need:g}x: {'**met**' if rn >= need else '**missed**'}.")
+        line = (f"- ({t}) {label}: {fmt_ratio(rn)} of nginx, target "
+                f"{need:g}x: {'**met**' if rn >= need else '**missed**'}")
+        ci = median_interval(ratios)
+        if ci:
+            lo, hi, cover = ci
+            line += (f"; the median of the per-run ratios lies between "
+                     f"{fmt_ratio(lo)} and {fmt_ratio(hi)} with "
+                     f"{100 * cover:.0f}% confidence")
+            if rn < need <= hi:
+                line += (f", which includes {need:g}x: these runs cannot "
+                         "tell ksrv and nginx apart")
+            elif lo >= need:
+                line += f", all of it at or above {need:g}x"
+            elif rn >= need:
+                line += (f", which reaches below {need:g}x: these runs "
+                         "cannot tell ksrv and nginx apart")
+        md.append(line + ".")
     md += ["", "![requests per second relative to nginx](bench/http-rps.png)",
            "![p99 latency](bench/http-p99.png)", "",
            "Data: `Documentation/bench/http.dat` (medians; `http-*.gp` "
