@@ -161,6 +161,13 @@ def fmt_ratio(r):
     return "n/a" if r is None else f"{r:.2f}x"
 
 
+def fmt_bound(r, target):
+    """A ratio shown with enough digits to fall on its side of TARGET."""
+    if r != target and round(r, 2) == target:
+        return f"{r:.3f}x"
+    return fmt_ratio(r)
+
+
 def host_load(resdir):
     path = os.path.join(resdir, "host-load.txt")
     if not os.path.exists(path):
@@ -580,16 +587,13 @@ def http_report(resdir, bench_dir):
         if ci:
             lo, hi, cover = ci
             line += (f"; the median of the per-run ratios lies between "
-                     f"{fmt_ratio(lo)} and {fmt_ratio(hi)} with "
+                     f"{fmt_bound(lo, need)} and {fmt_bound(hi, need)} with "
                      f"{100 * cover:.0f}% confidence")
-            if rn < need <= hi:
-                line += (f", which includes {need:g}x: these runs cannot "
-                         "tell ksrv and nginx apart")
-            elif lo >= need:
+            if lo >= need:
                 line += f", all of it at or above {need:g}x"
-            elif rn >= need:
-                line += (f", which reaches below {need:g}x: these runs "
-                         "cannot tell ksrv and nginx apart")
+            else:
+                line += (f", which includes {need:g}x: these runs cannot "
+                         f"tell whether ksrv reaches {need:g}x nginx")
         md.append(line + ".")
     md += ["", "![requests per second relative to nginx](bench/http-rps.png)",
            "![p99 latency](bench/http-p99.png)", "",
