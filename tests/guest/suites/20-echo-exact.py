@@ -78,10 +78,30 @@ def t_half_close_empty(fam):
     expect(not got and how == 'eof', 'got %d bytes then %s' % (len(got), how))
 
 
+# TCP counters that tell a handshake the listener never completed (so no
+# accept could see it) from a connection lost after the accept.
+LISTEN_COUNTERS = ('ListenOverflows', 'ListenDrops', 'TCPReqQFullDrop',
+                   'TCPBacklogDrop', 'TCPAbortOnData', 'TCPAbortOnClose')
+
+
+def tcp_ext():
+    """TcpExt counters from /proc/net/netstat."""
+    with open('/proc/net/netstat') as f:
+        lines = [l.split() for l in f if l.startswith('TcpExt:')]
+    return dict(zip(lines[0][1:], map(int, lines[1][1:])))
+
+
+def softnet_dropped():
+    """Packets the per-CPU input backlogs dropped (loopback included)."""
+    with open('/proc/net/softnet_stat') as f:
+        return sum(int(l.split()[1], 16) for l in f)
+
+
 def t_empty_conns(base_inuse):
     """Connections closed at once by the client leave nothing behind."""
     n = 20
     before = stat(PORT)['total'] if have_stats() else 0
+    ext0, drop0 = tcp_ext(), softnet_dropped()
     for i in range(n):
         connect(PORT, 4 if i % 2 else 6).close()
     # RST variant: SO_LINGER 0 makes close() send a reset.
@@ -94,8 +114,13 @@ def t_empty_conns(base_inuse):
         o = wait_stat(PORT, 'open', 0, timeout=10)
         expect(o == 0, 'open is %s, not 0' % o)
         tot = wait_stat(PORT, 'total', before + 2 * n, timeout=10)
-        expect(tot == before + 2 * n, 'total %d, expected %d' %
-               (tot, before + 2 * n))
+        ext1 = tcp_ext()
+        expect(tot == before + 2 * n, 'total %d, expected %d; TCP counter '
+               'changes %s, backlog drops +%d' % (
+                   tot, before + 2 * n,
+                   {k: ext1.get(k, 0) - ext0.get(k, 0)
+                    for k in LISTEN_COUNTERS},
+                   softnet_dropped() - drop0))
     now = wait_inuse(base_inuse, timeout=15)
     if now > base_inuse:
         # Which sockets: their states and owners tell a leak from a
