@@ -631,6 +631,17 @@ def recv_until_close(s, dl, limit=1 << 30):
     return bytes(buf), 'limit'
 
 
+def peer_closed(s):
+    """Reads what a readable non-blocking socket has; True if the peer
+    closed or reset it."""
+    try:
+        return not s.recv(65536)
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
 def wait_closed(s, timeout):
     """How a silent peer ends: 'eof', 'rst', 'timeout' or 'data'."""
     data, how = recv_until_close(s, deadline(timeout), limit=1)

@@ -20,9 +20,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..'))
 from ksrvtest import (QUICK, DISPATCH_MODES, Fail, Suite, close_all, connect,
                       echo_many, echo_once, ensure_unloaded, expect,
-                      have_stats, load, log, meminfo, open_many, raise_nofile,
-                      rand_bytes, recv_until_close, stat, tcp_inuse, unload,
-                      wait_inuse, wait_stat, deadline)
+                      have_stats, load, log, meminfo, open_many, peer_closed,
+                      raise_nofile, rand_bytes, recv_until_close, stat,
+                      tcp_inuse, unload, wait_inuse, wait_stat, deadline)
 
 PORT = 12370
 N_CLIENTS = 50 if QUICK else 200
@@ -174,17 +174,9 @@ def count_closed(socks, timeout):
     dl = deadline(timeout)
     while closed < len(socks) and time.monotonic() < dl:
         for key, _ in sel.select(0.5):
-            s = key.fileobj
-            try:
-                d = s.recv(65536)
-                if d:
-                    continue
-            except BlockingIOError:
-                continue
-            except OSError:
-                pass
-            sel.unregister(s)
-            closed += 1
+            if peer_closed(key.fileobj):
+                sel.unregister(key.fileobj)
+                closed += 1
     sel.close()
     return closed
 

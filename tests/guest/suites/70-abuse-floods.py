@@ -33,7 +33,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..'))
 from ksrvtest import slack  # noqa: E402
 from ksrvtest import (QUICK, Fail, Kmsg, Skip, Suite, bad_log_lines,  # noqa
-                      ensure_unloaded, echo_many, log, read_stats, expect)
+                      ensure_unloaded, echo_many, log, peer_closed,
+                      read_stats, expect)
 import httptest as H  # noqa
 import abusetest as A  # noqa
 
@@ -491,13 +492,7 @@ def _hold(stop, port, n, fam):
                     pass
                 sel.modify(s, selectors.EVENT_READ)
                 continue
-            try:
-                d = s.recv(65536)
-            except BlockingIOError:
-                continue
-            except OSError:
-                d = b''
-            if not d:
+            if peer_closed(s):
                 closed_before += 1
                 drop(s)
     # rmmod is done: every held socket must be closed by the server.
@@ -510,16 +505,9 @@ def _hold(stop, port, n, fam):
         n, dl = 0, time.monotonic() + secs
         while held and time.monotonic() < dl:
             for key, _ in sel.select(0.5):
-                s = key.fileobj
-                try:
-                    d = s.recv(65536)
-                except BlockingIOError:
-                    continue
-                except OSError:
-                    d = b''
-                if not d:
+                if peer_closed(key.fileobj):
                     n += 1
-                    drop(s)
+                    drop(key.fileobj)
         return n
     closed_after = closes_within(20)
     # A reset is sent once and never again: the loopback backlog drops
