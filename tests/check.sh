@@ -21,12 +21,13 @@
 #   DEBUG_FULL=1       the debug lane runs the full suites (over an hour)
 #   KSRV_TIME_SCALE=N  how much longer time limits are on the debug kernel
 #                      (default 3)
-#   PARALLEL=1|0       the debug lane boots alongside lint, host tests
-#                      and the stock lanes (default 1): two guests share
+#   PARALLEL=1|0       PARALLEL=1: the debug lane boots alongside lint,
+#                      host tests and the stock lanes: two guests share
 #                      the CPUs, so every upper time bound in both is
 #                      KSRV_CPU_SHARE (2) times longer; the workloads are
-#                      unchanged. PARALLEL=0 runs the lanes one after the
-#                      other, about 10 minutes longer (see testing.md)
+#                      unchanged. About 8 minutes faster, but not the
+#                      default (0) while 20-echo-exact loses a connection
+#                      count under it now and then (see testing.md)
 #   KSRV_SUITES=...    only guest suites whose name contains one of these
 #   LINT=0             skip tests/lint.sh
 #   VERBOSE=1          copy guest consoles to stdout while they run
@@ -49,7 +50,7 @@ if [ "$DEBUG" = 1 ] && [[ " $KERNELS " != *" debug "* ]]; then
 fi
 DEBUG_FULL=${DEBUG_FULL:-0}
 DEBUG_SCALE=${KSRV_TIME_SCALE:-3}
-PARALLEL=${PARALLEL:-1}
+PARALLEL=${PARALLEL:-0}
 CPU_SHARE=${KSRV_CPU_SHARE:-2}
 [ "$DEBUG" = 1 ] || PARALLEL=0
 LINT=${LINT:-1}
