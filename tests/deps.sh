@@ -16,18 +16,37 @@ QUIET=0
 
 CACHE=${KSRV_CACHE:-$HOME/.cache/ksrv}
 
+# Every package a step of `make check`, `make run`, `make bench*`,
+# `make debug-kernel` and `make check-fresh` uses, grouped by what needs
+# it. `make check-fresh` proves the list on a minimal Debian root.
 PKGS=(
-	qemu-system-x86
+	# guests: the emulator, the two stock kernels, initramfs tools
+	qemu-system-x86 kmod cpio xz-utils file
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
-	sparse gcc make kmod cpio
+	# module and user-space builds, lint (checkpatch is a perl script)
+	gcc make libc6-dev sparse perl
+	# the debug kernels (tests/debugkernel/build.sh)
+	linux-source-6.1 flex bison bc libelf-dev
+	# clients and tools the suites and benchmarks run, host and guest
+	iproute2 procps
 	socat netcat-openbsd python3 python3-h11 curl wget
-	gnuplot-nox wrk apache2-utils
+	gnuplot-nox wrk apache2-utils nginx-light slowhttptest
+	# fuzzing
 	clang libclang-rt-14-dev
-	nginx-light slowhttptest
-	linux-source-6.1
-	xz-utils
+	# make check-fresh
+	mmdebstrap
 )
+# KSRV_DEPS_OMIT="pkg ...": leave these out (make check-fresh uses it to
+# prove that a missing package makes the fresh build fail).
+if [ -n "${KSRV_DEPS_OMIT:-}" ]; then
+	for omit in $KSRV_DEPS_OMIT; do
+		for i in "${!PKGS[@]}"; do
+			[ "${PKGS[$i]}" = "$omit" ] && unset "PKGS[$i]"
+		done
+	done
+	PKGS=("${PKGS[@]}")
+fi
 
 say() { [ "$QUIET" = 1 ] || echo "deps: $*"; }
 die() { echo "deps: ERROR: $*" >&2; exit 1; }

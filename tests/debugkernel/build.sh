@@ -8,6 +8,14 @@
 #   tests/debugkernel/build.sh -p     print the cache dir if the cached
 #                                     kernel is up to date, else exit 1
 #   tests/debugkernel/build.sh -f     rebuild even when up to date
+#   tests/debugkernel/build.sh -c     check the build tools only; with
+#                                     -t DIR also configure in DIR and build
+#                                     the host tools and one object file
+#                                     (what make check-fresh runs)
+#
+# Before anything else it checks that every tool the build needs is there
+# and names each missing one with its Debian package (tests/deps.sh
+# installs them all).
 #
 # The config is minimal: `make allnoconfig` plus ksrv-debug.config (beside
 # this script), then `make olddefconfig`; every option of the fragment is
@@ -40,17 +48,42 @@ die() { echo "debugkernel: ERROR: $*" >&2; exit 1; }
 say() { echo "debugkernel: $*" >&2; }
 
 MODE=build
+TRY_DIR=
 case ${1:-} in
 "") ;;
 -p) MODE=print ;;
 -f) MODE=force ;;
+-c)
+	MODE=tools
+	if [ "${2:-}" = -t ]; then
+		[ -n "${3:-}" ] || die "-t needs a directory"
+		MODE=try
+		TRY_DIR=$3
+	fi ;;
 -h | --help)
-	sed -n '4,27p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,35p' "$0" | sed 's/^# \{0,1\}//'
 	exit 0 ;;
 *) die "unknown argument '$1' (use -p, -f or -h)" ;;
 esac
 
 [ -f "$FRAGMENT" ] || die "missing $FRAGMENT"
+
+# check_tools: every program and header the kernel build uses, with the
+# Debian package that has it; all missing ones are named at once.
+check_tools() {
+	local miss=() t
+	for t in gcc:gcc make:make flex:flex bison:bison bc:bc perl:perl \
+		xz:xz-utils tar:tar nice:coreutils flock:util-linux \
+		python3:python3; do
+		command -v "${t%%:*}" >/dev/null 2>&1 || miss+=("${t%%:*} (${t#*:})")
+	done
+	# objtool links libelf; its header is the proof the -dev part is in.
+	[ -f /usr/include/gelf.h ] || miss+=("gelf.h (libelf-dev)")
+	if [ ${#miss[@]} -gt 0 ]; then
+		say "missing build tools: ${miss[*]}"
+		die "run tests/deps.sh (as root) to install them"
+	fi
+}
 
 pkg_version() {
 	dpkg-query -W -f='${Version}' "$PKG" 2>/dev/null || true
@@ -59,14 +92,17 @@ pkg_version() {
 VERSION=$(pkg_version)
 if [ -z "$VERSION" ] || [ ! -f "$TARBALL" ]; then
 	[ "$MODE" = print ] && exit 1
-	say "installing $PKG"
-	apt-get install -y "$PKG" >/dev/null || die "apt-get install $PKG failed"
-	VERSION=$(pkg_version)
-	[ -f "$TARBALL" ] || die "$TARBALL missing after installing $PKG"
+	die "$TARBALL missing: run tests/deps.sh (it installs $PKG)"
+fi
+[ "$MODE" = print ] || check_tools
+if [ "$MODE" = tools ]; then
+	say "all build tools present"
+	exit 0
 fi
 
 CACHE=${KSRV_CACHE:-$HOME/.cache/ksrv}
 DIR=$CACHE/debug-kernel/$VERSION
+[ "$MODE" = try ] && DIR=$TRY_DIR
 SRC=$DIR/src
 OBJ=$DIR/obj
 STAMP_WANT=$(printf 'format=%s\npackage=%s %s\nfragment=%s\n' "$FORMAT" \
@@ -92,7 +128,7 @@ if ! flock -n 8; then
 	flock 8
 fi
 
-if [ "$MODE" != force ] && up_to_date; then
+if [ "$MODE" = build ] && up_to_date; then
 	echo "$DIR"
 	exit 0
 fi
@@ -148,6 +184,16 @@ while IFS= read -r line; do
 	esac
 done <"$FRAGMENT"
 [ "$missing" = 0 ] || die "$missing option(s) of $FRAGMENT not applied"
+
+if [ "$MODE" = try ]; then
+	# prepare builds fixdep, objtool (libelf) and the generated headers;
+	# time.o needs timeconst.h, which bc computes.
+	say "building the host tools and kernel/time/time.o in $DIR"
+	run "${KMAKE[@]}" prepare
+	run "${KMAKE[@]}" kernel/time/time.o
+	say "the debug kernel's build tools work ($(($(date +%s) - T0))s)"
+	exit 0
+fi
 
 say "building with -j$JOBS (log: $LOG)"
 run "${KMAKE[@]}" all
