@@ -41,6 +41,13 @@
 static atomic_t nr_conns = ATOMIC_INIT(0);
 static DECLARE_WAIT_QUEUE_HEAD(nr_conns_wait);
 
+/* Undoes a successful ksrv_conn_admit(). */
+static void ksrv_conn_unadmit(void)
+{
+	if (atomic_dec_and_test(&nr_conns))
+		wake_up(&nr_conns_wait);
+}
+
 static void ksrv_conn_free(struct ksrv_conn *conn)
 {
 	struct ksrv_service *svc = conn->svc;
@@ -50,8 +57,7 @@ static void ksrv_conn_free(struct ksrv_conn *conn)
 	sock_release(conn->sock);
 	pr_debug("conn %p destroyed\n", conn);
 	kmem_cache_free(svc->cache, conn);
-	if (atomic_dec_and_test(&nr_conns))
-		wake_up(&nr_conns_wait);
+	ksrv_conn_unadmit();
 }
 
 /* Thread dispatch: the thread dropped its reference on its way out;
@@ -349,23 +355,12 @@ static bool ksrv_conn_admit(struct ksrv_service *svc)
 {
 	if (atomic_inc_return(&nr_conns) <= ksrv_param_max_connections)
 		return true;
-	if (atomic_dec_and_test(&nr_conns))
-		wake_up(&nr_conns_wait);
+	ksrv_conn_unadmit();
 	ksrv_count(svc, KSRV_C_REFUSED, 1);
 	net_dbg_ratelimited("ksrv: %s:%u: connection limit %u reached\n",
 			    svc->ops->name, svc->port,
 			    ksrv_param_max_connections);
 	return false;
-}
-
-/* Undoes ksrv_conn_alloc() and the admission for a connection that never
- * reached the registry.
- */
-static void ksrv_conn_discard(struct ksrv_conn *conn)
-{
-	kmem_cache_free(conn->svc->cache, conn);
-	if (atomic_dec_and_test(&nr_conns))
-		wake_up(&nr_conns_wait);
 }
 
 static void ksrv_conn_register(struct ksrv_conn *conn)
@@ -400,29 +395,34 @@ static void ksrv_conn_register(struct ksrv_conn *conn)
  * @svc: the accepting service
  * @sock: the new socket; consumed in every case
  *
+ * A connection that cannot be set up (no memory, the protocol's open
+ * failed, no thread) is counted as failed and logged, rate-limited; its
+ * socket never had ksrv's callbacks installed and is released as it is.
+ *
  * Context: process context (the service's accept work).
- * Return: 0, or a negative errno when the connection was refused.
+ * Return: 0, or a negative errno when the connection was refused or failed.
  */
 int ksrv_conn_create(struct ksrv_service *svc, struct socket *sock)
 {
 	struct ksrv_conn *conn;
-	int err = -ENOMEM;
+	int err;
 
 	if (!ksrv_conn_admit(svc)) {
 		sock_release(sock);
 		return -EBUSY;
 	}
+	err = -ENOMEM;
 	conn = ksrv_conn_alloc(svc, sock);
 	if (!conn)
 		goto err_unadmit;
 	tcp_sock_set_nodelay(sock->sk);
 	err = svc->ops->open ? svc->ops->open(conn) : 0;
 	if (err)
-		goto err_free;
+		goto err_free_conn;
 	if (ksrv_param_dispatch == KSRV_DISPATCH_THREAD) {
 		err = ksrv_conn_start_thread(conn);
 		if (err)
-			goto err_release;
+			goto err_release_proto;
 	}
 	pr_debug("conn %p created on %s:%u\n", conn, svc->ops->name, svc->port);
 	ksrv_conn_register(conn);
@@ -431,16 +431,16 @@ int ksrv_conn_create(struct ksrv_service *svc, struct socket *sock)
 	ksrv_conn_put(conn);
 	return 0;
 
-err_release:
+err_release_proto:
 	if (svc->ops->release)
 		svc->ops->release(conn);
-err_free:
-	ksrv_conn_discard(conn);
-	sock_release(sock);
-	return err;
+err_free_conn:
+	kmem_cache_free(svc->cache, conn);
 err_unadmit:
-	if (atomic_dec_and_test(&nr_conns))
-		wake_up(&nr_conns_wait);
+	ksrv_conn_unadmit();
+	ksrv_count(svc, KSRV_C_FAILED, 1);
+	net_warn_ratelimited("ksrv: %s:%u: connection set-up failed: %d\n",
+			     svc->ops->name, svc->port, err);
 	sock_release(sock);
 	return err;
 }

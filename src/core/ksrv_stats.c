@@ -31,19 +31,19 @@ static int ksrv_stats_show(struct seq_file *m, void *v)
 	struct ksrv_service *svc;
 	unsigned int i;
 
-	seq_puts(m, "proto port open total refused timed_out bytes_in bytes_out\n");
+	seq_puts(m, "proto port open total refused failed timed_out bytes_in bytes_out\n");
 	for (i = 0; i < ksrv_services_count(); i++) {
 		svc = ksrv_service_at(i);
 		ksrv_stats_sum(svc, &sum);
 		/* Summed without a lock: "open" may briefly lag by a
 		 * connection being accepted or closed on another CPU.
 		 */
-		seq_printf(m, "%s %u %lld %llu %llu %llu %llu %llu\n",
+		seq_printf(m, "%s %u %lld %llu %llu %llu %llu %llu %llu\n",
 			   svc->ops->name, svc->port,
 			   (long long)(sum.c[KSRV_C_ACCEPTED] -
 					sum.c[KSRV_C_CLOSED]),
 			   sum.c[KSRV_C_ACCEPTED], sum.c[KSRV_C_REFUSED],
-			   sum.c[KSRV_C_TIMED_OUT], sum.c[KSRV_C_BYTES_IN],
+			   sum.c[KSRV_C_FAILED], sum.c[KSRV_C_TIMED_OUT], sum.c[KSRV_C_BYTES_IN],
 			   sum.c[KSRV_C_BYTES_OUT]);
 	}
 	return 0;

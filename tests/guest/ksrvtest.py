@@ -52,7 +52,7 @@ def slack(seconds):
     return seconds * TIME_SCALE * CPU_SHARE
 MODNAME = 'ksrv'
 STATS_PATH = '/proc/ksrv/stats'
-STATS_HEADER = 'proto port open total refused timed_out bytes_in bytes_out'
+STATS_HEADER = 'proto port open total refused failed timed_out bytes_in bytes_out'
 STATS_COLS = STATS_HEADER.split()
 PARAMS = ('services', 'echo_enable', 'backlog', 'max_connections',
           'idle_timeout', 'dispatch')

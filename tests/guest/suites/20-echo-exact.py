@@ -81,7 +81,9 @@ def t_half_close_empty(fam):
 # TCP counters that tell a handshake the listener never completed (so no
 # accept could see it) from a connection lost after the accept.
 LISTEN_COUNTERS = ('ListenOverflows', 'ListenDrops', 'TCPReqQFullDrop',
-                   'TCPBacklogDrop', 'TCPAbortOnData', 'TCPAbortOnClose')
+                   'TCPBacklogDrop', 'TCPAbortOnData', 'TCPAbortOnClose',
+                   'EmbryonicRsts')
+STORM = 100 if QUICK else 400
 
 
 def tcp_ext():
@@ -97,30 +99,67 @@ def softnet_dropped():
         return sum(int(l.split()[1], 16) for l in f)
 
 
+def _reset_conns(n, hop):
+    """n connections closed with a reset at once; with hop, each reset is
+    sent from the other CPU than the connect, as a migrated client would.
+    Loopback queues packets per CPU, so such a reset can overtake the
+    handshake's last ACK and kill the connection before it is accepted.
+    """
+    cpus = sorted(os.sched_getaffinity(0))
+    try:
+        for i in range(n):
+            if hop and len(cpus) > 1:
+                os.sched_setaffinity(0, {cpus[i % 2]})
+            s = connect(PORT, 4)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                         struct.pack('ii', 1, 0))
+            if hop and len(cpus) > 1:
+                os.sched_setaffinity(0, {cpus[(i + 1) % 2]})
+            s.close()
+    finally:
+        os.sched_setaffinity(0, cpus)
+
+
+def _expect_accounted(before, ext0, drop0, n, what, resets=True):
+    """Each of n connections was set up by ksrv (total) or, when the
+    client reset them (resets), was reset before its handshake completed
+    (EmbryonicRsts): nothing else may become of them.
+    """
+    o = wait_stat(PORT, 'open', 0, timeout=10)
+    expect(o == 0, '%s: open is %s, not 0' % (what, o))
+    emb = lambda: tcp_ext().get('EmbryonicRsts', 0) - ext0.get(
+        'EmbryonicRsts', 0)
+    wait_for(lambda: stat(PORT)['total'] - before + emb() >= n, 10)
+    tot, ext1 = stat(PORT)['total'] - before, tcp_ext()
+    expect(tot + emb() == n and (resets or not emb()) and
+           stat(PORT)['failed'] == 0,
+           '%s: %d set up + %d reset before accept, expected %d; TCP '
+           'counter changes %s, backlog drops +%d' % (
+               what, tot, emb(), n,
+               {k: ext1.get(k, 0) - ext0.get(k, 0) for k in LISTEN_COUNTERS},
+               softnet_dropped() - drop0))
+    return tot, emb()
+
+
 def t_empty_conns(base_inuse):
-    """Connections closed at once by the client leave nothing behind."""
+    """Connections closed at once by the client leave nothing behind.
+
+    A FIN comes after the handshake's ACK or carries one, so each of
+    those connections is accepted. A reset may reach the listener before
+    the ACK, and TCP then drops the half-open connection
+    (TcpExtEmbryonicRsts) before any accept.
+    """
     n = 20
-    before = stat(PORT)['total'] if have_stats() else 0
     ext0, drop0 = tcp_ext(), softnet_dropped()
+    before = stat(PORT)['total']
     for i in range(n):
         connect(PORT, 4 if i % 2 else 6).close()
+    _expect_accounted(before, ext0, drop0, n, 'FIN', resets=False)
+    ext0, drop0 = tcp_ext(), softnet_dropped()
+    before = stat(PORT)['total']
     # RST variant: SO_LINGER 0 makes close() send a reset.
-    for i in range(n):
-        s = connect(PORT, 4)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                     struct.pack('ii', 1, 0))
-        s.close()
-    if have_stats():
-        o = wait_stat(PORT, 'open', 0, timeout=10)
-        expect(o == 0, 'open is %s, not 0' % o)
-        tot = wait_stat(PORT, 'total', before + 2 * n, timeout=10)
-        ext1 = tcp_ext()
-        expect(tot == before + 2 * n, 'total %d, expected %d; TCP counter '
-               'changes %s, backlog drops +%d' % (
-                   tot, before + 2 * n,
-                   {k: ext1.get(k, 0) - ext0.get(k, 0)
-                    for k in LISTEN_COUNTERS},
-                   softnet_dropped() - drop0))
+    _reset_conns(n, False)
+    _expect_accounted(before, ext0, drop0, n, 'RST')
     now = wait_inuse(base_inuse, timeout=15)
     if now > base_inuse:
         # Which sockets: their states and owners tell a leak from a
@@ -129,6 +168,19 @@ def t_empty_conns(base_inuse):
                          'exclude', 'time-wait'])
         raise Fail('TCP inuse %d, baseline %d; sockets:\n%s' %
                    (now, base_inuse, out.strip()))
+
+
+def t_reset_storm(base_inuse):
+    """Resets sent from another CPU than the connect: every connection is
+    either set up and closed by ksrv or killed by TCP before accept.
+    """
+    ext0, drop0 = tcp_ext(), softnet_dropped()
+    before = stat(PORT)['total']
+    _reset_conns(STORM, True)
+    tot, emb = _expect_accounted(before, ext0, drop0, STORM, 'storm')
+    now = wait_inuse(base_inuse, timeout=15)
+    expect(now <= base_inuse, 'TCP inuse %d, baseline %d' % (now, base_inuse))
+    return '%d set up, %d reset before accept' % (tot, emb)
 
 
 def _last_ack():
@@ -207,6 +259,8 @@ def main():
                   t_half_close_empty, fam)
         t.run(pre + 'connect+close leaves nothing behind', t_empty_conns,
               base)
+        t.run(pre + 'connect+reset storm: each set up or reset before '
+              'accept', t_reset_storm, base)
         t.run(pre + 'a lost FIN is retransmitted after close', t_lost_fin)
         if have_stats():
             t.run(pre + 'bytes_in == bytes_out, open back to 0', t_counters)

@@ -478,12 +478,18 @@ server_sockets() {
 		END { print n + 0 }' /proc/net/tcp /proc/net/tcp6
 }
 
+# stat_sum COLUMN: a /proc/ksrv/stats column summed over the services.
+stat_sum() {
+	awk -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i }
+		NR > 1 && k { n += $k } END { print n + 0 }' /proc/ksrv/stats
+}
+
 # released SECONDS: ksrv counts no open connection and holds no socket of
 # a finished client any more.
 released() {
 	local i open
 	for ((i = 0; i < $1 * 2; i++)); do
-		open=$(awk 'NR > 1 { n += $3 } END { print n + 0 }' /proc/ksrv/stats)
+		open=$(stat_sum open)
 		[ "$open" = 0 ] && [ "$(server_sockets)" = 0 ] && return 0
 		sleep 0.5
 	done
@@ -559,6 +565,17 @@ part_b() {
 		not_ok "$mode: ksrv releases every connection"
 		diag "$mode: $(accept_queues); server sockets: $(server_sockets)"
 		diag "stats: $(tail -n +2 /proc/ksrv/stats | tr '\n' ';')"
+	fi
+
+	# A connection whose set-up failed is counted and leaves a line.
+	local failed
+	failed=$(stat_sum failed)
+	if [ "$failed" = 0 ] ||
+		dmesg | grep -q "connection set-up failed"; then
+		ok "$mode: failed set-ups counted and logged ($failed)"
+	else
+		not_ok "$mode: failed set-ups counted and logged ($failed)"
+		diag "stats say $failed failed, the log has no set-up line"
 	fi
 
 	if client_ok; then
