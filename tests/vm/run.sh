@@ -67,14 +67,14 @@ done
 shift $((OPTIND - 1))
 
 [ -n "$KVER" ] || { usage >&2; die "-k KVER is required"; }
-# The guest sees the host's root, but with its own tmpfs over these
-# (tests/vm/init): a tree below one of them is invisible there.
-for d in /tmp /run /var/tmp /var/lock /root; do
-	case $ROOT/ in
-	"$d"/*) die "the source tree $ROOT is below $d, which the guest" \
-		"covers with its own tmpfs; clone it elsewhere (e.g. /work)" ;;
-	esac
-done
+# The guest sees the host's root, but with its own tmpfs over /tmp, /run,
+# /var/tmp, /var/lock and /root (tests/vm/init): a source tree below one
+# of them (a clone in the home directory) reaches it as a share of its
+# own, mounted at the same path.
+case $ROOT in
+*[[:space:]]* | *\'* | *\"* | *,*) die "the source tree's path must not" \
+	"contain spaces, quotes or commas: $ROOT" ;;
+esac
 [ $# -gt 0 ] || [ "$INTERACTIVE" = 1 ] ||
 	{ usage >&2; die "no guest command given (put it after --)"; }
 [[ $MEM =~ ^[0-9]+$ ]] && [ "$MEM" -ge 256 ] || die "bad -m $MEM (MB, >= 256)"
@@ -164,7 +164,7 @@ CMDLINE+=" mitigations=off log_buf_len=8M tsc=reliable"
 TSC_KHZ=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
 [ -n "$TSC_KHZ" ] && [ "$TSC_KHZ" -gt 0 ] && CMDLINE+=" tsc_early_khz=$TSC_KHZ"
 CMDLINE+=" rcupdate.rcu_cpu_stall_timeout=60"
-CMDLINE+=" ksrv_out=$OUT"
+CMDLINE+=" ksrv_out=$OUT ksrv_src=$ROOT"
 # Detectors of the debug kernel: a KASAN report panics (panic_on_warn
 # covers that too, this also in a multi-shot setting), kmemleak tracks from
 # boot (run-suites.sh scans after each suite). Under TCG that kernel runs
@@ -205,6 +205,8 @@ QEMU=(qemu-system-x86_64 "${ACCEL_ARGS[@]}" -smp "$CPUS" -m "$MEM"
 	-kernel "$VMLINUZ" -initrd "$INITRD" -append "$CMDLINE"
 	-fsdev "local,id=fsroot,path=/,security_model=none,readonly=on,multidevs=remap"
 	-device virtio-9p-pci,fsdev=fsroot,mount_tag=hostroot
+	-fsdev "local,id=fssrc,path=$ROOT,security_model=none,readonly=on,multidevs=remap"
+	-device virtio-9p-pci,fsdev=fssrc,mount_tag=srctree
 	-fsdev "local,id=fsout,path=$OUT,security_model=none"
 	-device virtio-9p-pci,fsdev=fsout,mount_tag=results
 	"${NET_ARGS[@]}")
