@@ -59,9 +59,11 @@ bench:
 bench-http:
 	@tests/bench/http-bench.sh $(BENCH_ARGS)
 
-# The KASAN/kmemleak/lockdep kernel of `make check` (cached; built on first use).
+# The KASAN/kmemleak/lockdep kernels of `make check` (cached; built on
+# first use): DEBUG_KERNELS="6.1 6.12" builds both.
+DEBUG_KERNELS ?= 6.1
 debug-kernel:
-	@tests/debugkernel/build.sh
+	@for s in $(DEBUG_KERNELS); do tests/debugkernel/build.sh -s $$s || exit 1; done
 
 unit:
 	$(MAKE) -C tests/unit

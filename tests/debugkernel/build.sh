@@ -1,10 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build ksrv's debug test kernel (KASAN, kmemleak, lockdep, fault
-# injection, ...) from Debian's linux-source-6.1 and cache it.
+# Build ksrv's debug test kernels (KASAN, kmemleak, lockdep, fault
+# injection, ...) from Debian's linux-source-SERIES and cache them.
 #
-#   tests/debugkernel/build.sh        build when needed; print the cache dir
+#   tests/debugkernel/build.sh [-s SERIES]   build when needed; print the
+#                                     cache dir (SERIES: 6.1, the default,
+#                                     or 6.12)
 #   tests/debugkernel/build.sh -p     print the cache dir if the cached
 #                                     kernel is up to date, else exit 1
 #   tests/debugkernel/build.sh -f     rebuild even when up to date
@@ -20,7 +22,7 @@
 # The config is minimal: `make allnoconfig` plus ksrv-debug.config (beside
 # this script), then `make olddefconfig`; every option of the fragment is
 # checked afterwards. Everything is built in, so the guest needs no
-# modules but ksrv.
+# modules but ksrv. Both series use the same fragment.
 #
 # Cache: ${KSRV_CACHE:-$HOME/.cache/ksrv}/debug-kernel/<package version>/
 #   bzImage   the kernel to boot
@@ -38,8 +40,6 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 FRAGMENT=$HERE/ksrv-debug.config
-TARBALL=/usr/src/linux-source-6.1.tar.xz
-PKG=linux-source-6.1
 # Bump when the way the kernel is built changes in a way the stamp misses.
 FORMAT=1
 JOBS=${KSRV_DEBUG_JOBS:-2}
@@ -49,22 +49,28 @@ say() { echo "debugkernel: $*" >&2; }
 
 MODE=build
 TRY_DIR=
-case ${1:-} in
-"") ;;
--p) MODE=print ;;
--f) MODE=force ;;
--c)
-	MODE=tools
-	if [ "${2:-}" = -t ]; then
-		[ -n "${3:-}" ] || die "-t needs a directory"
-		MODE=try
-		TRY_DIR=$3
-	fi ;;
--h | --help)
-	sed -n '4,35p' "$0" | sed 's/^# \{0,1\}//'
-	exit 0 ;;
-*) die "unknown argument '$1' (use -p, -f or -h)" ;;
+SERIES=6.1
+while getopts "s:pfct:h" opt; do
+	case $opt in
+	s) SERIES=$OPTARG ;;
+	p) MODE=print ;;
+	f) MODE=force ;;
+	c) [ "$MODE" = try ] || MODE=tools ;;
+	t) MODE=try; TRY_DIR=$OPTARG ;;
+	h)
+		sed -n '4,38p' "$0" | sed 's/^# \{0,1\}//'
+		exit 0 ;;
+	*) die "unknown option (see -h)" ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# = 0 ] || die "unexpected argument '$1' (see -h)"
+case $SERIES in
+6.1 | 6.12) ;;
+*) die "-s $SERIES: the debug kernels are 6.1 and 6.12" ;;
 esac
+TARBALL=/usr/src/linux-source-$SERIES.tar.xz
+PKG=linux-source-$SERIES
 
 [ -f "$FRAGMENT" ] || die "missing $FRAGMENT"
 
