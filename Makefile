@@ -5,6 +5,7 @@
 #   make check [QUICK=1] [KERNELS="6.1 6.12"] the test suite, in QEMU guests: stock
 #                                             kernels and the debug kernel (not
 #                                             with QUICK=1 or DEBUG=0)
+#   make check-fresh                          prove tests/deps.sh on a new Debian root
 #   make lint                                 W=1, sparse and checkpatch, both kernels
 #   make run                                  ksrv in a VM, ports forwarded to the host
 #   make bench / make bench-http              benchmarks in a VM (ratios)
@@ -22,7 +23,7 @@ BUILD = build/$(KREL)
 
 SOURCES := Kbuild $(shell find src include -name '*.[ch]')
 
-.PHONY: all module userspace check lint run bench bench-http unit fuzz debug-kernel clean
+.PHONY: all module userspace check check-fresh lint run bench bench-http unit fuzz debug-kernel clean
 
 all: module userspace
 
@@ -38,6 +39,9 @@ userspace:
 
 check:
 	@tests/check.sh
+
+check-fresh:
+	@tests/check-fresh.sh
 
 lint:
 	@tests/lint.sh

@@ -27,7 +27,7 @@ PKGS=(
 	# module and user-space builds, lint (checkpatch is a perl script)
 	gcc make libc6-dev sparse perl
 	# the debug kernels (tests/debugkernel/build.sh)
-	linux-source-6.1 flex bison bc libelf-dev
+	linux-source-6.1 linux-source-6.12 flex bison bc libelf-dev
 	# clients and tools the suites and benchmarks run, host and guest
 	iproute2 procps
 	socat netcat-openbsd python3 python3-h11 curl wget
