@@ -88,6 +88,7 @@ int ksrv_conn_send(struct ksrv_conn *conn, const void *buf, size_t len,
 int ksrv_conn_send_pages(struct ksrv_conn *conn, struct bio_vec *bv,
 			 unsigned int n, size_t len, bool more);
 void ksrv_conn_requeue(struct ksrv_conn *conn);
+void ksrv_conn_requeue_write(struct ksrv_conn *conn);
 bool ksrv_conn_has_input(struct ksrv_conn *conn);
 void ksrv_conn_set_timeout(struct ksrv_conn *conn, unsigned int secs);
 void ksrv_conn_set_deadline(struct ksrv_conn *conn, unsigned int secs);

@@ -245,9 +245,13 @@ static int ksrv_conn_dispatch(struct ksrv_conn *conn)
 		return -ETIMEDOUT;	/* reset, see ksrv_conn_abort() */
 	}
 	if (test_and_clear_bit(KSRV_EV_WRITE, &conn->events)) {
-		clear_bit(KSRV_EV_READ, &conn->events);
-		err = ops->write_space ? ops->write_space(conn) :
-					 ops->data_ready(conn);
+		if (ops->write_space) {
+			err = ops->write_space(conn);
+		} else {
+			/* data_ready() does the write side too: once is enough. */
+			clear_bit(KSRV_EV_READ, &conn->events);
+			err = ops->data_ready(conn);
+		}
 	}
 	if (!err && test_and_clear_bit(KSRV_EV_READ, &conn->events))
 		err = ops->data_ready(conn);
@@ -657,6 +661,20 @@ int ksrv_conn_send_pages(struct ksrv_conn *conn, struct bio_vec *bv,
 void ksrv_conn_requeue(struct ksrv_conn *conn)
 {
 	ksrv_conn_kick(conn, KSRV_EV_READ);
+}
+
+/**
+ * ksrv_conn_requeue_write() - run write_space again later
+ * @conn: the connection
+ *
+ * For a protocol whose write_space stopped early to let other connections
+ * run while it still had data to send and room to send it: a reader as
+ * fast as the sender may never fill the socket, so "send until -EAGAIN"
+ * alone is not a bound.
+ */
+void ksrv_conn_requeue_write(struct ksrv_conn *conn)
+{
+	ksrv_conn_kick(conn, KSRV_EV_WRITE);
 }
 
 /**
