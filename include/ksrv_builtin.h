@@ -8,6 +8,8 @@
 
 int ksrv_echo_init(void);
 void ksrv_echo_exit(void);
+int ksrv_chargen_init(void);
+void ksrv_chargen_exit(void);
 int ksrv_http_init(void);
 void ksrv_http_exit(void);
 

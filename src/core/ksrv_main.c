@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ksrv: TCP services (echo, HTTP) served from inside the kernel.
+ * ksrv: TCP services (echo, chargen, HTTP) served from inside the kernel.
  *
  * Module init brings the units up in dependency order; exit takes them
  * down in exactly the reverse order. The same teardown serves a load that
@@ -21,15 +21,25 @@ static int ksrv_protos_init(void)
 	err = ksrv_echo_init();
 	if (err)
 		return err;
+	err = ksrv_chargen_init();
+	if (err)
+		goto err_echo_exit;
 	err = ksrv_http_init();
 	if (err)
-		ksrv_echo_exit();
+		goto err_chargen_exit;
+	return 0;
+
+err_chargen_exit:
+	ksrv_chargen_exit();
+err_echo_exit:
+	ksrv_echo_exit();
 	return err;
 }
 
 static void ksrv_protos_exit(void)
 {
 	ksrv_http_exit();
+	ksrv_chargen_exit();
 	ksrv_echo_exit();
 }
 
@@ -98,5 +108,5 @@ module_init(ksrv_init);
 module_exit(ksrv_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("In-kernel TCP server: echo (RFC 862) and HTTP/1.1");
+MODULE_DESCRIPTION("In-kernel TCP server: echo (RFC 862), chargen (RFC 864) and HTTP/1.1");
 MODULE_AUTHOR("ksrv developers");

@@ -495,6 +495,26 @@ def wait_stat(port, key, want, timeout=5.0, proto='echo'):
     return last[0]
 
 
+def each_dispatch(t, *params):
+    """Loads ksrv with params in each dispatch mode in turn (insmod is a
+    test case of suite t); yields the case-name prefix and the module."""
+    for mode in DISPATCH_MODES:
+        pre = '[%s] ' % mode
+        try:
+            km = load(*params, 'dispatch=' + mode)
+        except Fail as e:
+            t.not_ok(pre + 'insmod', str(e))
+            continue
+        t.ok(pre + 'insmod')
+        yield pre, km
+
+
+def expect_all_closed(port, proto='echo', timeout=10.0):
+    """The service's open count must drop back to 0."""
+    o = wait_stat(port, 'open', 0, timeout=timeout, proto=proto)
+    expect(o == 0, 'open %s after all clients closed' % o)
+
+
 def tcp_inuse():
     """TCP + TCP6 sockets in use (hashed, not TIME_WAIT)."""
     total = 0

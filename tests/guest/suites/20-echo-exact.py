@@ -14,9 +14,10 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..'))
-from ksrvtest import (QUICK, DISPATCH_MODES, Fail, Skip, Suite, connect,
+from ksrvtest import (QUICK, Fail, Skip, Suite, connect, each_dispatch,
+                      expect_all_closed,
                       deadline, wait_for,
-                      echo_once, echo_stream, expect, have_stats, load,
+                      echo_once, echo_stream, expect, have_stats,
                       rand_bytes, recv_until_close, send_then_shutdown, stat, tcp_inuse,
                       unload, wait_inuse, wait_stat, ensure_unloaded, first_diff, sh)
 
@@ -230,21 +231,13 @@ def t_counters():
     st = stat(PORT)
     expect(st['bytes_in'] == st['bytes_out'] and st['bytes_in'] > 0,
            'bytes_in %d bytes_out %d' % (st['bytes_in'], st['bytes_out']))
-    o = wait_stat(PORT, 'open', 0, timeout=10)
-    expect(o == 0, 'open %s after all clients closed' % o)
+    expect_all_closed(PORT)
 
 
 def main():
     t = Suite('20-echo-exact', 330, 120)
     ensure_unloaded()
-    for mode in DISPATCH_MODES:
-        pre = '[%s] ' % mode
-        try:
-            km = load('services=echo:%d' % PORT, 'dispatch=' + mode)
-        except Fail as e:
-            t.not_ok(pre + 'insmod', str(e))
-            continue
-        t.ok(pre + 'insmod')
+    for pre, km in each_dispatch(t, 'services=echo:%d' % PORT):
         base = tcp_inuse()
         for fam in (4, 6):
             p = '%sIPv%d ' % (pre, fam)
