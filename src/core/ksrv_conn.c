@@ -42,8 +42,12 @@ static atomic_t nr_conns = ATOMIC_INIT(0);
 static DECLARE_WAIT_QUEUE_HEAD(nr_conns_wait);
 
 /* Undoes a successful ksrv_conn_admit(). */
-static void ksrv_conn_unadmit(void)
+static void ksrv_conn_unadmit(struct ksrv_service *svc,
+			      struct ksrv_client *client)
 {
+	if (client)
+		ksrv_client_put(client);
+	atomic_dec(&svc->nr_conns);
 	if (atomic_dec_and_test(&nr_conns))
 		wake_up(&nr_conns_wait);
 }
@@ -51,13 +55,15 @@ static void ksrv_conn_unadmit(void)
 static void ksrv_conn_free(struct ksrv_conn *conn)
 {
 	struct ksrv_service *svc = conn->svc;
+	struct ksrv_client *client;
 
 	if (svc->ops->release)
 		svc->ops->release(conn);
 	sock_release(conn->sock);
 	pr_debug("conn %p destroyed\n", conn);
+	client = conn->client;
 	kmem_cache_free(svc->cache, conn);
-	ksrv_conn_unadmit();
+	ksrv_conn_unadmit(svc, client);
 }
 
 /* Thread dispatch: the thread dropped its reference on its way out;
@@ -355,16 +361,49 @@ static struct ksrv_conn *ksrv_conn_alloc(struct ksrv_service *svc,
 	return conn;
 }
 
-static bool ksrv_conn_admit(struct ksrv_service *svc)
+static int ksrv_conn_refuse(struct ksrv_service *svc, const char *what,
+			    unsigned int limit)
 {
-	if (atomic_inc_return(&nr_conns) <= ksrv_param_max_connections)
-		return true;
-	ksrv_conn_unadmit();
 	ksrv_count(svc, KSRV_C_REFUSED, 1);
-	net_dbg_ratelimited("ksrv: %s:%u: connection limit %u reached\n",
-			    svc->ops->name, svc->port,
-			    ksrv_param_max_connections);
-	return false;
+	net_dbg_ratelimited("ksrv: %s:%u: %s limit %u reached\n",
+			    svc->ops->name, svc->port, what, limit);
+	return -EBUSY;
+}
+
+/*
+ * Counts a new connection against max_connections, then its service's
+ * max_service_connections, then its peer address's max_client_connections
+ * (0: no limit), undoing what it counted when one is reached.
+ * Return: 0 with *client set (NULL without a per-client limit), -EBUSY
+ * when a limit refused it (counted as refused), or -ENOMEM.
+ */
+static int ksrv_conn_admit(struct ksrv_service *svc, struct sock *sk,
+			   struct ksrv_client **client)
+{
+	unsigned int svc_max = ksrv_param_max_service_connections;
+	unsigned int client_max = ksrv_param_max_client_connections;
+	int err = 0;
+
+	*client = NULL;
+	atomic_inc(&svc->nr_conns);
+	if (atomic_inc_return(&nr_conns) > ksrv_param_max_connections)
+		err = ksrv_conn_refuse(svc, "connection",
+				       ksrv_param_max_connections);
+	else if (svc_max && atomic_read(&svc->nr_conns) > svc_max)
+		err = ksrv_conn_refuse(svc, "service connection", svc_max);
+	if (!err && client_max) {
+		*client = ksrv_client_get(sk, client_max);
+		if (IS_ERR(*client)) {
+			err = PTR_ERR(*client);
+			*client = NULL;
+			if (err == -EBUSY)
+				ksrv_conn_refuse(svc, "client connection",
+						 client_max);
+		}
+	}
+	if (err)
+		ksrv_conn_unadmit(svc, NULL);
+	return err;
 }
 
 static void ksrv_conn_register(struct ksrv_conn *conn)
@@ -408,17 +447,22 @@ static void ksrv_conn_register(struct ksrv_conn *conn)
  */
 int ksrv_conn_create(struct ksrv_service *svc, struct socket *sock)
 {
+	struct ksrv_client *client;
 	struct ksrv_conn *conn;
 	int err;
 
-	if (!ksrv_conn_admit(svc)) {
+	err = ksrv_conn_admit(svc, sock->sk, &client);
+	if (err == -EBUSY) {
 		sock_release(sock);
-		return -EBUSY;
+		return err;
 	}
+	if (err)
+		goto err_log;
 	err = -ENOMEM;
 	conn = ksrv_conn_alloc(svc, sock);
 	if (!conn)
 		goto err_unadmit;
+	conn->client = client;
 	tcp_sock_set_nodelay(sock->sk);
 	err = svc->ops->open ? svc->ops->open(conn) : 0;
 	if (err)
@@ -441,7 +485,8 @@ err_release_proto:
 err_free_conn:
 	kmem_cache_free(svc->cache, conn);
 err_unadmit:
-	ksrv_conn_unadmit();
+	ksrv_conn_unadmit(svc, client);
+err_log:
 	ksrv_count(svc, KSRV_C_FAILED, 1);
 	net_warn_ratelimited("ksrv: %s:%u: connection set-up failed: %d\n",
 			     svc->ops->name, svc->port, err);

@@ -59,6 +59,7 @@ struct ksrv_conn {
 	unsigned long flags;
 	unsigned long events;
 	struct ksrv_service *svc;
+	struct ksrv_client *client;
 	struct socket *sock;
 	struct list_head node;
 	unsigned long last_active;

@@ -29,6 +29,8 @@ extern struct ksrv_service_spec ksrv_param_specs[KSRV_MAX_SERVICES];
 extern unsigned int ksrv_param_nr_specs;
 extern unsigned int ksrv_param_backlog;
 extern unsigned int ksrv_param_max_connections;
+extern unsigned int ksrv_param_max_service_connections;
+extern unsigned int ksrv_param_max_client_connections;
 extern unsigned int ksrv_param_idle_timeout;
 extern enum ksrv_dispatch ksrv_param_dispatch;
 
@@ -73,6 +75,7 @@ struct ksrv_service {
 	unsigned long accept_retry;	/* bit 0: accept failed, retry */
 	spinlock_t lock;	/* protects conns */
 	struct list_head conns;
+	atomic_t nr_conns;	/* admitted and not yet freed */
 	struct ksrv_counters __percpu *counters;
 	void (*saved_data_ready)(struct sock *sk);
 };
@@ -82,6 +85,12 @@ static inline void ksrv_count(struct ksrv_service *svc, enum ksrv_counter i,
 {
 	this_cpu_add(svc->counters->c[i], n);
 }
+
+/* ksrv_client.c */
+struct ksrv_client;
+struct ksrv_client *ksrv_client_get(const struct sock *sk,
+				    unsigned int limit);
+void ksrv_client_put(struct ksrv_client *c);
 
 /* ksrv_proto.c */
 const struct ksrv_proto_ops *ksrv_proto_find(const char *name);

@@ -19,6 +19,8 @@ struct ksrv_service_spec ksrv_param_specs[KSRV_MAX_SERVICES] = {
 unsigned int ksrv_param_nr_specs = 1;
 unsigned int ksrv_param_backlog = 1024;
 unsigned int ksrv_param_max_connections = 16384;
+unsigned int ksrv_param_max_service_connections;
+unsigned int ksrv_param_max_client_connections;
 unsigned int ksrv_param_idle_timeout = 30;
 enum ksrv_dispatch ksrv_param_dispatch = KSRV_DISPATCH_WORKQUEUE;
 
@@ -74,44 +76,38 @@ static int uint_range_set(const char *val, const struct kernel_param *kp,
 	return 0;
 }
 
-static int backlog_set(const char *val, const struct kernel_param *kp)
-{
-	return uint_range_set(val, kp, 1, 65535);
+/* The .set and kernel_param_ops of an unsigned parameter in min..max. */
+#define KSRV_UINT_RANGE_OPS(name, min, max)				\
+static int name##_set(const char *val, const struct kernel_param *kp)	\
+{									\
+	return uint_range_set(val, kp, min, max);			\
+}									\
+static const struct kernel_param_ops name##_ops = {			\
+	.set = name##_set,						\
+	.get = param_get_uint,						\
 }
 
-static const struct kernel_param_ops backlog_ops = {
-	.set = backlog_set,
-	.get = param_get_uint,
-};
-
+KSRV_UINT_RANGE_OPS(backlog, 1, 65535);
 module_param_cb(backlog, &backlog_ops, &ksrv_param_backlog, 0444);
 MODULE_PARM_DESC(backlog, "Listen backlog, 1..65535 (default 1024)");
 
-static int max_connections_set(const char *val, const struct kernel_param *kp)
-{
-	return uint_range_set(val, kp, 1, 1 << 20);
-}
-
-static const struct kernel_param_ops max_connections_ops = {
-	.set = max_connections_set,
-	.get = param_get_uint,
-};
-
+KSRV_UINT_RANGE_OPS(max_connections, 1, 1 << 20);
 module_param_cb(max_connections, &max_connections_ops,
 		&ksrv_param_max_connections, 0444);
 MODULE_PARM_DESC(max_connections,
 		 "Open connections allowed over all services; more are refused, 1..1048576 (default 16384)");
 
-static int idle_timeout_set(const char *val, const struct kernel_param *kp)
-{
-	return uint_range_set(val, kp, 1, 86400);
-}
+KSRV_UINT_RANGE_OPS(max_share, 0, 1 << 20);
+module_param_cb(max_service_connections, &max_share_ops,
+		&ksrv_param_max_service_connections, 0444);
+MODULE_PARM_DESC(max_service_connections,
+		 "Open connections allowed per service, 0..1048576, 0 for no limit but max_connections (default 0)");
+module_param_cb(max_client_connections, &max_share_ops,
+		&ksrv_param_max_client_connections, 0444);
+MODULE_PARM_DESC(max_client_connections,
+		 "Open connections allowed per client address over all services, 0..1048576, 0 for no limit (default 0)");
 
-static const struct kernel_param_ops idle_timeout_ops = {
-	.set = idle_timeout_set,
-	.get = param_get_uint,
-};
-
+KSRV_UINT_RANGE_OPS(idle_timeout, 1, 86400);
 module_param_cb(idle_timeout, &idle_timeout_ops, &ksrv_param_idle_timeout,
 		0444);
 MODULE_PARM_DESC(idle_timeout,

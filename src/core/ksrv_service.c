@@ -42,6 +42,7 @@ static int ksrv_service_start(struct ksrv_service *svc,
 	svc->port = spec->port;
 	spin_lock_init(&svc->lock);
 	INIT_LIST_HEAD(&svc->conns);
+	atomic_set(&svc->nr_conns, 0);
 	svc->counters = alloc_percpu(struct ksrv_counters);
 	if (!svc->counters)
 		return -ENOMEM;

@@ -55,6 +55,7 @@ STATS_PATH = '/proc/ksrv/stats'
 STATS_HEADER = 'proto port open total refused failed timed_out bytes_in bytes_out'
 STATS_COLS = STATS_HEADER.split()
 PARAMS = ('services', 'echo_enable', 'backlog', 'max_connections',
+          'max_service_connections', 'max_client_connections',
           'idle_timeout', 'dispatch')
 DISPATCH_MODES = ('workqueue', 'percpu', 'thread')
 ADDR = {4: '127.0.0.1', 6: '::1'}

@@ -49,6 +49,14 @@ BAD = [
     ('max_connections=0', ['max_connections=0'], EINVAL, r'max_connections'),
     ('max_connections=1048577', ['max_connections=1048577'], EINVAL,
      r'max_connections'),
+    ('max_service_connections=1048577', ['max_service_connections=1048577'],
+     EINVAL, r'max_service_connections'),
+    ('max_service_connections=-1', ['max_service_connections=-1'], EINVAL,
+     r'max_service_connections'),
+    ('max_client_connections=1048577', ['max_client_connections=1048577'],
+     EINVAL, r'max_client_connections'),
+    ('max_client_connections=x', ['max_client_connections=x'], EINVAL,
+     r'max_client_connections'),
     ('idle_timeout=0', ['idle_timeout=0'], EINVAL, r'idle_timeout'),
     ('idle_timeout=86401', ['idle_timeout=86401'], EINVAL, r'idle_timeout'),
     ('dispatch=bogus', ['dispatch=bogus'], EINVAL, r'bogus'),
@@ -184,8 +192,9 @@ def t_boundaries():
 
 
 WANT = {'services': 'echo:12361,echo:12362', 'backlog': '77',
-        'max_connections': '99', 'idle_timeout': '7', 'dispatch': 'thread',
-        'echo_enable': 'Y'}
+        'max_connections': '99', 'max_service_connections': '98',
+        'max_client_connections': '97', 'idle_timeout': '7',
+        'dispatch': 'thread', 'echo_enable': 'Y'}
 
 
 def t_sysfs(t):

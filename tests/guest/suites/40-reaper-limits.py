@@ -10,8 +10,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..'))
 from ksrvtest import (STATS_COLS, STATS_HEADER, STATS_PATH, Fail, Suite,
                       connect, echo_once, ensure_unloaded, expect, have_stats,
-                      load, log, read_stats_text, stat, unload, wait_closed,
-                      wait_stat)
+                      load, log, read_stats_text, slack, stat, unload,
+                      wait_closed, wait_stat)
 
 PORT = 12380
 IDLE = 2
@@ -182,6 +182,74 @@ def t_stats_counts():
         raise Fail('; '.join(probs))
 
 
+PORT2 = PORT + 1
+
+
+def connect_from(src, port, timeout=5.0):
+    """A client whose source address is src (any of 127/8)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(slack(timeout))
+    try:
+        s.bind((src, 0))
+        s.connect(('127.0.0.1', port))
+    except Exception:
+        s.close()
+        raise
+    return s
+
+
+def refused_at_once(s):
+    return wait_closed(s, 5) in ('eof', 'rst')
+
+
+def t_fair(t):
+    """max_service_connections=4, max_client_connections=3: a full
+    service or a greedy client leaves the others served."""
+    held = []
+    try:
+        for i in range(4):
+            s = connect_from('127.0.0.%d' % (10 + i), PORT)
+            echo_once(s, b'svc %d' % i)
+            held.append(s)
+        with connect_from('127.0.0.20', PORT) as s:
+            t.check(refused_at_once(s), 'fifth client of a full service '
+                    'refused')
+        with connect_from('127.0.0.20', PORT2) as s:
+            echo_once(s, b'other service')
+        t.ok('a full service leaves the other one served')
+        greedy = []
+        for i in range(3):
+            s = connect_from('127.0.0.30', PORT2)
+            echo_once(s, b'greedy %d' % i)
+            greedy.append(s)
+        held += greedy
+        with connect_from('127.0.0.30', PORT2) as s:
+            t.check(refused_at_once(s), 'fourth connection of one client '
+                    'refused')
+        expect(wait_stat(PORT2, 'open', 3, timeout=5) == 3,
+               'open on the second service not 3')
+        s = connect_from('127.0.0.31', PORT2)
+        held.append(s)
+        echo_once(s, b'another client')
+        t.ok('a greedy client leaves other clients served')
+        if have_stats():
+            st1, st2 = stat(PORT), stat(PORT2)
+            t.check(st1['refused'] == 1 and st2['refused'] == 1,
+                    'refusals counted per service',
+                    'refused %d and %d' % (st1['refused'], st2['refused']))
+        greedy.pop().close()
+        expect(wait_stat(PORT2, 'open', 3, timeout=5) == 3,
+               'open on the second service not back to 3')
+        with connect_from('127.0.0.30', PORT2) as s:
+            echo_once(s, b'greedy again')
+        t.ok('a closed connection gives its client a slot back')
+    except (Fail, OSError) as e:
+        t.not_ok('fair limits', repr(e))
+    finally:
+        for s in held:
+            s.close()
+
+
 def main():
     t = Suite('40-reaper-limits', 170, 90)
     ensure_unloaded()
@@ -211,6 +279,15 @@ def main():
         t.run('rmmod after limit test', unload, 10, km)
     except Fail as e:
         t.not_ok('insmod max_connections=5', str(e))
+    ensure_unloaded()
+
+    try:
+        km = load('services=echo:%d,echo:%d' % (PORT, PORT2),
+                  'max_service_connections=4', 'max_client_connections=3')
+        t_fair(t)
+        t.run('rmmod after fair limits test', unload, 10, km)
+    except Fail as e:
+        t.not_ok('insmod max_service/client_connections', str(e))
     t.finish()
 
 
