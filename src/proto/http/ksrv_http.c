@@ -87,11 +87,20 @@ module_param_named(http_listing, ksrv_http_listing, bool, 0444);
 MODULE_PARM_DESC(http_listing,
 		 "List directories without index.html (default 1); 0 answers 403");
 
-static const struct ksrv_http_limits http_limits = {
+/*
+ * Off by default: a proxy in front of ksrv that does not end lines at a
+ * lone LF would forward as one request what ksrv would read as two.
+ */
+static bool http_bare_lf;
+module_param(http_bare_lf, bool, 0444);
+MODULE_PARM_DESC(http_bare_lf,
+		 "Accept a lone LF as the end of a request head line (default 0: 400)");
+
+/* Read-only once loaded, like the parameter it copies. */
+static struct ksrv_http_limits http_limits __ro_after_init = {
 	.max_line = KSRV_HTTP_MAX_LINE,
 	.max_head = KSRV_HTTP_RBUF_SIZE,
 	.max_headers = KSRV_HTTP_MAX_HEADERS,
-	.bare_lf = true,
 };
 
 /*
@@ -329,6 +338,7 @@ int ksrv_http_init(void)
 {
 	int err;
 
+	http_limits.bare_lf = http_bare_lf;
 	err = ksrv_http_resp_init();
 	if (err)
 		return err;

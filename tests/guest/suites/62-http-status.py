@@ -50,6 +50,17 @@ PARSE_ERRORS = [
      (400,)),
     ('400 bare CR in request line', b'GET /\r HTTP/1.1\r\n' + HOST +
      b'\r\n', (400,)),
+    # A lone LF ends no line by default (http_bare_lf=0): a proxy in
+    # front that does not split there must not see other requests.
+    ('400 bare LF ends the request line', b'GET /hello.txt HTTP/1.1\n' +
+     HOST + b'\r\n', (400,)),
+    ('400 bare LF ends a header', b'GET /hello.txt HTTP/1.1\r\n'
+     b'Host: 127.0.0.1\n\r\n', (400,)),
+    ('400 bare LF as the empty line', b'GET /hello.txt HTTP/1.1\r\n' + HOST +
+     b'\n', (400,)),
+    ('400 LF-only request', b'GET /hello.txt HTTP/1.1\nHost: 127.0.0.1\n\n',
+     (400,)),
+    ('400 bare LF before the request', b'\n' + OKREQ, (400,)),
     ('400 obs-fold (space)', r11(b'GET / HTTP/1.1', b'X-A: a', b' folded'),
      (400,)),
     ('400 obs-fold (tab)', r11(b'GET / HTTP/1.1', b'X-A: a', b'\tfolded'),
