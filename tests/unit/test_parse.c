@@ -184,7 +184,18 @@ static void t_methods(void)
 static void t_version(void)
 {
 	ST("HTTP/2.0", "GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505);
-	ST("HTTP/1.2", "GET / HTTP/1.2\r\nHost: a\r\n\r\n", 505);
+	CHECK(p_keep("GET / HTTP/1.2\r\nHost: a\r\n\r\n") == 0 && r.version_minor == 1 &&
+	      r.keep_alive, "parse: HTTP/1.2 served as HTTP/1.1");
+	CHECK(p_keep("HEAD / HTTP/1.9\r\nConnection: close\r\n\r\n") == 400,
+	      "parse: HTTP/1.9 needs Host like HTTP/1.1");
+	CHECK(p_keep("GET / HTTP/1.9\r\nHost: a\r\nConnection: close\r\n\r\n") == 0 &&
+	      r.version_minor == 1 && !r.keep_alive, "parse: HTTP/1.9 with Connection: close");
+	ST("HTTP/1.10", "GET / HTTP/1.10\r\nHost: a\r\n\r\n", 400);
+	ST("HTTP/1.", "GET / HTTP/1.\r\nHost: a\r\n\r\n", 400);
+	ST("HTTP/1.x", "GET / HTTP/1.x\r\nHost: a\r\n\r\n", 400);
+	ST("HTTP/2.1", "GET / HTTP/2.1\r\nHost: a\r\n\r\n", 505);
+	ST("HTTP/9.9", "GET / HTTP/9.9\r\nHost: a\r\n\r\n", 505);
+	ST("HTTP/1.5 POST still 405", "POST / HTTP/1.5\r\nHost: a\r\n\r\n", 405);
 	ST("HTTP/0.9", "GET / HTTP/0.9\r\n\r\n", 505);
 	ST("HTTP/3.0 before 405", "POST / HTTP/3.0\r\n\r\n", 505);
 	ST("HTTP/1.1x", "GET / HTTP/1.1x\r\nHost: a\r\n\r\n", 400);

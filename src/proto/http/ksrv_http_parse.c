@@ -17,6 +17,7 @@
  *    HTTP/1.0 request; duplicate or non-numeric Content-Length is 400; a
  *    non-zero Content-Length is 413 since no request body is accepted.
  * Empty lines before the request-line are skipped (RFC 9112 2.2).
+ * HTTP/1.2 to HTTP/1.9 are served as HTTP/1.1 (RFC 9110 2.5).
  *
  * The result for a prefix of a request is either NEED_MORE or an error;
  * once a prefix yields an error, the full request does too.
@@ -177,15 +178,20 @@ static int partial_request_line(struct ksrv_http_parser *p, const char *buf,
 	return KSRV_HTTP_NEED_MORE;
 }
 
-/* "HTTP/1.0" and "HTTP/1.1" are served; other "HTTP/d.d" get 505. */
+/*
+ * "HTTP/1.0" and "HTTP/1.1" are served; so are "HTTP/1.2" to "HTTP/1.9", as
+ * HTTP/1.1: a recipient treats a higher minor version of the major it
+ * speaks as the highest minor it supports (RFC 9110 2.5).  Other
+ * "HTTP/d.d" get 505.
+ */
 static int parse_version(const char *s, size_t n, struct ksrv_http_request *req)
 {
 	if (n != 8 || memcmp(s, "HTTP/", 5) || !ksrv_http_is_digit((u8)s[5]) ||
 	    s[6] != '.' || !ksrv_http_is_digit((u8)s[7]))
 		return KSRV_HTTP_BAD_REQUEST;
-	if (s[5] != '1' || (s[7] != '0' && s[7] != '1'))
+	if (s[5] != '1')
 		return KSRV_HTTP_VERSION_NOT_SUPPORTED;
-	req->version_minor = (u8)(s[7] - '0');
+	req->version_minor = s[7] == '0' ? 0 : 1;
 	return KSRV_HTTP_DONE;
 }
 

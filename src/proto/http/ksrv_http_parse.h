@@ -63,7 +63,7 @@ struct ksrv_http_limits {
 
 struct ksrv_http_request {
 	enum ksrv_http_method method;
-	u8 version_minor;		/* HTTP/1.<version_minor>, 0 or 1 */
+	u8 version_minor;		/* 0, or 1 for HTTP/1.1 to HTTP/1.9 */
 	bool keep_alive;		/* persistent after this response */
 	bool conn_close;		/* Connection: close seen */
 	bool conn_keep_alive;		/* Connection: keep-alive seen */
