@@ -9,16 +9,25 @@
  *  - feeding a prefix never contradicts the full input: a prefix is
  *    NEED_MORE or an error, an error on a prefix means an error on the full
  *    input, and if the full input is DONE every shorter prefix is NEED_MORE
- *    and every longer one DONE with the same head_len.
+ *    and every longer one DONE with the same head_len;
+ *  - the resumable parser, fed the input in pieces (cut where the input's
+ *    own bytes say, and one byte at a time for short inputs; with and
+ *    without bare_lf), gives at every arrival the verdict and request of
+ *    the one-shot parse of the same bytes, across pipelined heads too.
  */
 
 #include "ksrv_http_parse.h"
 #include "ksrv_http_path.h"
 #include "ksrv_http_range.h"
 #include "fuzz_common.h"
+#include "split_check.h"
 
 static const struct ksrv_http_limits lim = {
 	.max_line = 200, .max_head = 1024, .max_headers = 12,
+};
+
+static const struct ksrv_http_limits lim_lf = {
+	.max_line = 200, .max_head = 1024, .max_headers = 12, .bare_lf = true,
 };
 
 static int known_status(int r)
@@ -85,6 +94,35 @@ static void check_prefix(const char *b, size_t k, int full, size_t head_len)
 	}
 }
 
+static void check_cuts(const char *b, size_t size, const size_t *cuts, size_t n)
+{
+	if (split_check(b, size, cuts, n, &lim) || split_check(b, size, cuts, n, &lim_lf)) {
+		fprintf(stderr, "split: %s\n", split_why);
+		FUZZ_ASSERT(!"resumed parse differs from one-shot parse");
+	}
+}
+
+/* Up to 8 cuts at offsets taken from the input's last bytes, then the end. */
+static void check_splits(const char *b, size_t size)
+{
+	size_t cuts[9], n = 0, pos = 0, i;
+	static size_t ones[129];
+
+	if (size && size < ARRAY_SIZE(ones)) {
+		for (i = 0; i < size; i++)
+			ones[i] = i + 1;
+		check_cuts(b, size, ones, size);
+	}
+	for (i = 0; i < 8 && i < size; i++) {
+		pos += 1 + (u8)b[size - 1 - i] * size / 512;
+		if (pos >= size)
+			break;
+		cuts[n++] = pos;
+	}
+	cuts[n++] = size;
+	check_cuts(b, size, cuts, n);
+}
+
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	struct ksrv_http_request r;
@@ -111,6 +149,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		if (full == KSRV_HTTP_DONE && r.head_len)
 			check_prefix(b, r.head_len - 1, full, r.head_len);
 	}
+	check_splits(b, size);
 	free(b);
 	return 0;
 }

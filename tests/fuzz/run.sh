@@ -43,7 +43,7 @@ SRC=$ROOT/src/proto/http
 CORE=$ROOT/src/core
 CC=${FUZZ_CC:-clang}
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
-CFLAGS="$CFLAGS -I$ROOT/include -I$SRC -I$CORE -I$HERE"
+CFLAGS="$CFLAGS -I$ROOT/include -I$SRC -I$CORE -I$HERE -I$ROOT/tests/unit"
 
 if ! command -v "$CC" >/dev/null 2>&1; then
 	echo "not ok - fuzz: $CC not found (apt-get install clang libclang-rt-14-dev)"

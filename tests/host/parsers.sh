@@ -3,7 +3,8 @@
 #
 # Host-side tests of the plain-C parsers (HTTP, services=, /proc/ksrv/drop
 # endpoints): unit tests (ASan/UBSan), a pedantic warning check of the
-# parser sources, then 5 s of fuzzing per target.
+# parser sources, a run of the HTTP parse benchmark, then 5 s of fuzzing
+# per target.
 # Prints only "ok - ..." / "not ok - ..." lines; exits 0 iff all are ok.
 set -u
 
@@ -32,12 +33,22 @@ run_make() {
 run_make check
 run_make warn
 
+# The byte-at-a-time benchmark must build and parse its heads both ways;
+# its times are printed by hand (tests/unit/parse_bench -h), not judged.
+if make -s -C "$ROOT/tests/unit" bench >"$LOG.bench" 2>&1 &&
+	"$ROOT/tests/unit/build/parse_bench" -n 1 -s 1024 -s 16384 >>"$LOG.bench" 2>&1; then
+	echo "ok - parse_bench: 1 KiB and 16 KiB heads byte by byte, both modes"
+else
+	failed=1
+	echo "not ok - parse_bench (see $LOG.bench)"
+fi
+
 if ! "$ROOT/tests/fuzz/run.sh" 5 >"$LOG.fuzz" 2>&1; then
 	failed=1
 fi
 grep -E '^(not )?ok - ' "$LOG.fuzz" || { echo "not ok - fuzz: no result"; failed=1; }
 
 if [ "$failed" -eq 0 ]; then
-	rm -f "$LOG" "$LOG.check" "$LOG.warn" "$LOG.fuzz"
+	rm -f "$LOG" "$LOG.check" "$LOG.warn" "$LOG.bench" "$LOG.fuzz"
 fi
 exit "$failed"

@@ -1,29 +1,63 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests for ksrv_http_parse_head() and ksrv_http_etag_match(). */
+/*
+ * Unit tests for ksrv_http_parse_head(), ksrv_http_parse_more() and
+ * ksrv_http_etag_match().
+ *
+ * Every request these tests parse is also fed to the resumable parser
+ * split at every byte position and one byte at a time, with and without
+ * bare_lf, and each verdict is compared with the one-shot parse of the
+ * same bytes (split_check.h); so is every request of the fuzz corpus.
+ */
+#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 
 #include "ksrv_http_parse.h"
+#include "split_check.h"
 #include "tap.h"
 
 static const struct ksrv_http_limits lim = {
 	.max_line = 64, .max_head = 512, .max_headers = 8,
 };
 
+static const struct ksrv_http_limits lim_lf = {
+	.max_line = 64, .max_head = 512, .max_headers = 8, .bare_lf = true,
+};
+
 static struct ksrv_http_request r;
 
-static int pn(const char *s, size_t n)
+/* Split comparisons of every input parsed below. */
+static unsigned int split_inputs, split_bad;
+
+static void split_note(const char *s, size_t n)
+{
+	int bad = split_all(s, n, &lim) + split_all(s, n, &lim_lf);
+
+	split_inputs++;
+	if (bad && !split_bad)
+		printf("# first split mismatch (%d feedings): %s in %.*s\n", bad,
+		       split_why, (int)(n < 60 ? n : 60), s);
+	split_bad += bad != 0;
+}
+
+static int pn_lim(const char *s, size_t n, const struct ksrv_http_limits *l)
 {
 	/* A heap copy of exactly n bytes lets ASan catch any over-read. */
 	char *b = malloc(n ? n : 1);
 	int ret;
 
 	memcpy(b, s, n);
-	ret = ksrv_http_parse_head(b, n, &lim, &r);
-	/* Rebase the slices so callers can inspect them after the free. */
+	ret = ksrv_http_parse_head(b, n, l, &r);
+	/* Callers only look at the scalar fields after the free. */
 	free(b);
+	split_note(s, n);
 	return ret;
+}
+
+static int pn(const char *s, size_t n)
+{
+	return pn_lim(s, n, &lim);
 }
 
 static int p(const char *s)
@@ -31,9 +65,21 @@ static int p(const char *s)
 	return pn(s, strlen(s));
 }
 
+static int p_lf(const char *s)
+{
+	return pn_lim(s, strlen(s), &lim_lf);
+}
+
 static int p_keep(const char *s)
 {
+	split_note(s, strlen(s));
 	return ksrv_http_parse_head(s, strlen(s), &lim, &r);
+}
+
+static int p_keep_lf(const char *s)
+{
+	split_note(s, strlen(s));
+	return ksrv_http_parse_head(s, strlen(s), &lim_lf, &r);
 }
 
 static int str_is(struct ksrv_http_str v, const char *want)
@@ -68,8 +114,10 @@ static void t_basic(void)
 	      !r.keep_alive, "parse: close in a second Connection line wins");
 	CHECK(p_keep("GET / HTTP/1.1\r\nhOsT:   sp.example  \r\n\r\n") == 0 &&
 	      str_is(r.host, "sp.example"), "parse: field name case-insensitive, OWS trimmed");
-	CHECK(p_keep("GET / HTTP/1.1\nHost: a\n\n") == 0 && r.head_len == 24,
-	      "parse: bare LF accepted as line end");
+	CHECK(p_keep_lf("GET / HTTP/1.1\nHost: a\n\n") == 0 && r.head_len == 24,
+	      "parse: bare LF accepted as line end with bare_lf");
+	CHECK(p_keep_lf("\n\r\nGET / HTTP/1.1\r\nHost: a\n\r\n") == 0 &&
+	      r.head_len == 29, "parse: bare_lf: LF and CRLF mixed, leading empty lines");
 	CHECK(p_keep("\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n") == 0 && r.head_len == 31,
 	      "parse: leading empty lines skipped");
 	CHECK(p_keep(H11 "X-Empty:\r\nX-Tab: a\tb\r\nX-Obs: \x80\xff\r\n\r\n") == 0,
@@ -136,7 +184,18 @@ static void t_methods(void)
 static void t_version(void)
 {
 	ST("HTTP/2.0", "GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505);
-	ST("HTTP/1.2", "GET / HTTP/1.2\r\nHost: a\r\n\r\n", 505);
+	CHECK(p_keep("GET / HTTP/1.2\r\nHost: a\r\n\r\n") == 0 && r.version_minor == 1 &&
+	      r.keep_alive, "parse: HTTP/1.2 served as HTTP/1.1");
+	CHECK(p_keep("HEAD / HTTP/1.9\r\nConnection: close\r\n\r\n") == 400,
+	      "parse: HTTP/1.9 needs Host like HTTP/1.1");
+	CHECK(p_keep("GET / HTTP/1.9\r\nHost: a\r\nConnection: close\r\n\r\n") == 0 &&
+	      r.version_minor == 1 && !r.keep_alive, "parse: HTTP/1.9 with Connection: close");
+	ST("HTTP/1.10", "GET / HTTP/1.10\r\nHost: a\r\n\r\n", 400);
+	ST("HTTP/1.", "GET / HTTP/1.\r\nHost: a\r\n\r\n", 400);
+	ST("HTTP/1.x", "GET / HTTP/1.x\r\nHost: a\r\n\r\n", 400);
+	ST("HTTP/2.1", "GET / HTTP/2.1\r\nHost: a\r\n\r\n", 505);
+	ST("HTTP/9.9", "GET / HTTP/9.9\r\nHost: a\r\n\r\n", 505);
+	ST("HTTP/1.5 POST still 405", "POST / HTTP/1.5\r\nHost: a\r\n\r\n", 405);
 	ST("HTTP/0.9", "GET / HTTP/0.9\r\n\r\n", 505);
 	ST("HTTP/3.0 before 405", "POST / HTTP/3.0\r\n\r\n", 505);
 	ST("HTTP/1.1x", "GET / HTTP/1.1x\r\nHost: a\r\n\r\n", 400);
@@ -235,6 +294,42 @@ static void t_syntax(void)
 	ST("field without colon", H11 "Xyz\r\n\r\n", 400);
 }
 
+static void t_bare_lf(void)
+{
+	ST("bare LF ends the request-line", "GET / HTTP/1.1\nHost: a\r\n\r\n", 400);
+	ST("bare LF ends a field line", "GET / HTTP/1.1\r\nHost: a\n\r\n", 400);
+	ST("bare LF as the final empty line", H11 "\n", 400);
+	ST("bare LF before the request", "\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", 400);
+	ST("LF-only request", "GET / HTTP/1.1\nHost: a\n\n", 400);
+	ST("over-long request-line with bare LF: limit first",
+	   "GET /0123456789012345678901234567890123456789012345678901234567 HTTP/1.1\n", 414);
+	CHECK(p_lf("GET / HTTP/1.1\nHost: a\r\n\r\n") == 0 &&
+	      p_lf("GET / HTTP/1.1\r\nHost: a\n\r\n") == 0 && p_lf(H11 "\n") == 0 &&
+	      p_lf("\nGET / HTTP/1.1\r\nHost: a\r\n\r\n") == 0,
+	      "parse: bare_lf accepts a lone LF in every place");
+	CHECK(p_lf("GET / HTTP/1.1\rHost: a\r\n\r\n") == 400 && p_lf(H11 "X: a\rb\n\n") == 400,
+	      "parse: bare_lf still refuses a bare CR");
+}
+
+/*
+ * A request that a proxy which ignores lone LFs sees as one, and a server
+ * that took them would see as two: with the default, the second never
+ * starts.
+ */
+static void t_bare_lf_pipeline(void)
+{
+	const char *two = H11 "X: a\n\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n";
+
+	CHECK(p_keep(two) == 400, "parse: LF-separated request hidden in a field -> 400");
+	CHECK(p_keep_lf(two) == 0 && r.head_len == strlen(H11) + 6,
+	      "parse: with bare_lf the same bytes end the head early");
+	two = H11 "\r\nGET /2 HTTP/1.1\nHost: a\n\n";
+	CHECK(p_keep(two) == 0 && r.head_len == strlen(H11) + 2,
+	      "parse: CRLF request before an LF one completes");
+	CHECK(ksrv_http_parse_head(two + r.head_len, strlen(two) - r.head_len, &lim, &r) == 400,
+	      "parse: the pipelined LF-only request behind it -> 400");
+}
+
 static void t_limits(void)
 {
 	char buf[1024];
@@ -270,7 +365,107 @@ static void t_limits(void)
 	CHECK(pn(buf, lim.max_head + 1) == 431, "parse: partial head over max_head -> 431");
 	CHECK(pn(buf, lim.max_head) == 1, "parse: partial head at max_head waits");
 	memset(buf, '\n', lim.max_head + 1);
-	CHECK(pn(buf, lim.max_head + 1) == 431, "parse: endless empty lines -> 431");
+	CHECK(pn_lim(buf, lim.max_head + 1, &lim_lf) == 431,
+	      "parse: endless empty lines with bare_lf -> 431");
+	CHECK(pn(buf, lim.max_head + 1) == 400, "parse: endless bare LF lines -> 400");
+	for (i = 0; i + 1 < lim.max_head; i += 2)
+		memcpy(buf + i, "\r\n", 2);
+	memcpy(buf + i, "\r\n", 2);
+	CHECK(pn(buf, lim.max_head + 1) == 431, "parse: endless empty CRLF lines -> 431");
+}
+
+/* Kernel-sized limits, as ksrv_http.c sets them. */
+static const struct ksrv_http_limits klim = {
+	.max_line = 8000, .max_head = 16384, .max_headers = 100,
+};
+
+/* Fill @buf with a request head of exactly @size bytes and @fields fields. */
+static size_t big_head(char *buf, size_t size, unsigned int fields)
+{
+	size_t n = (size_t)sprintf(buf, H11), i, left, each;
+
+	left = size - n - 2;
+	for (i = 0; i < fields; i++) {
+		each = left / (fields - i);
+		n += (size_t)sprintf(buf + n, "X%zu: ", i);
+		memset(buf + n, 'v', each - (size_t)snprintf(NULL, 0, "X%zu: ", i) - 2);
+		n += each - (size_t)snprintf(NULL, 0, "X%zu: ", i) - 2;
+		memcpy(buf + n, "\r\n", 2);
+		n += 2;
+		left -= each;
+	}
+	memcpy(buf + n, "\r\n", 2);
+	return n + 2;
+}
+
+/* Feed @n bytes one at a time into one growing buffer; the first verdict. */
+static int trickle(const char *s, size_t n, struct ksrv_http_parser *ps)
+{
+	size_t i;
+	int ret = KSRV_HTTP_NEED_MORE;
+
+	ksrv_http_parser_init(ps);
+	for (i = 1; i <= n && ret == KSRV_HTTP_NEED_MORE; i++)
+		ret = ksrv_http_parse_more(ps, s, i, &klim);
+	return ret;
+}
+
+static void t_resume(void)
+{
+	static char buf[16384 + 2];
+	struct ksrv_http_parser ps;
+	size_t n = big_head(buf, klim.max_head, 98);
+	int one;
+
+	one = ksrv_http_parse_head(buf, n, &klim, &r);
+	CHECK(n == klim.max_head && one == 0 && r.header_count == 99 &&
+	      trickle(buf, n, &ps) == 0 && split_same_req(&ps.req, &r),
+	      "resume: 16 KiB head of 99 fields one byte at a time == at once");
+	buf[n] = 'G';
+	CHECK(trickle(buf, n + 1, &ps) == 0 && ps.req.head_len == n,
+	      "resume: the byte after a full-sized head is not part of it");
+	CHECK(ksrv_http_parse_more(&ps, buf, n + 1, &klim) == 0 && ps.req.head_len == n,
+	      "resume: a finished parser keeps its verdict");
+	n = big_head(buf, klim.max_head + 1, 98);
+	CHECK(trickle(buf, n, &ps) == 431 && ksrv_http_parse_head(buf, n, &klim, &r) == 431,
+	      "resume: head of max_head+1 bytes one byte at a time -> 431");
+	n = big_head(buf, 9000, 100);
+	CHECK(trickle(buf, n, &ps) == 431 && ksrv_http_parse_head(buf, n, &klim, &r) == 431,
+	      "resume: 101 fields one byte at a time -> 431");
+	memset(buf, 'a', 8001);
+	memcpy(buf, "GET /", 5);
+	CHECK(trickle(buf, 8001, &ps) == 414, "resume: 8001-byte partial request-line -> 414");
+	CHECK(trickle("GET / HTTP/1.1\r", 15, &ps) == KSRV_HTTP_NEED_MORE &&
+	      ksrv_http_parse_more(&ps, "GET / HTTP/1.1\rX", 16, &klim) == 1 &&
+	      ksrv_http_parse_more(&ps, "GET / HTTP/1.1\rX\r\n", 18, &klim) == 400,
+	      "resume: CR at the end of one arrival, not LF in the next: 400 at the line end");
+}
+
+static void t_split_corpus(void)
+{
+	char path[512], data[4096];
+	struct dirent *e;
+	DIR *d = opendir(KSRV_CORPUS);
+	size_t n;
+	FILE *f;
+	int bad;
+
+	CHECK(d, "split: open %s", KSRV_CORPUS);
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", KSRV_CORPUS, e->d_name);
+		f = fopen(path, "rb");
+		n = f ? fread(data, 1, sizeof(data), f) : 0;
+		if (f)
+			fclose(f);
+		bad = split_all(data, n, &lim) + split_all(data, n, &lim_lf) +
+		      split_all(data, n, &klim);
+		CHECK(f && !bad, "split: corpus %s (%zu bytes) at every cut and byte by byte%s%s",
+		      e->d_name, n, bad ? ": " : "", bad ? split_why : "");
+	}
+	if (d)
+		closedir(d);
 }
 
 static void t_conditionals(void)
@@ -333,8 +528,15 @@ int main(void)
 	t_host();
 	t_body_framing();
 	t_syntax();
+	t_bare_lf();
+	t_bare_lf_pipeline();
 	t_limits();
+	t_resume();
 	t_conditionals();
 	t_etag();
+	t_split_corpus();
+	CHECK(!split_bad, "split: %u inputs above, each split at every byte and fed byte by byte, "
+	      "with and without bare_lf: resumed == at once (%u differ)", split_inputs,
+	      split_bad);
 	return tap_done();
 }

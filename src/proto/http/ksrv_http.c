@@ -87,42 +87,60 @@ module_param_named(http_listing, ksrv_http_listing, bool, 0444);
 MODULE_PARM_DESC(http_listing,
 		 "List directories without index.html (default 1); 0 answers 403");
 
-static const struct ksrv_http_limits http_limits = {
+/*
+ * Off by default: a proxy in front of ksrv that does not end lines at a
+ * lone LF would forward as one request what ksrv would read as two.
+ */
+static bool http_bare_lf;
+module_param(http_bare_lf, bool, 0444);
+MODULE_PARM_DESC(http_bare_lf,
+		 "Accept a lone LF as the end of a request head line (default 0: 400)");
+
+/* Read-only once loaded, like the parameter it copies. */
+static struct ksrv_http_limits http_limits __ro_after_init = {
 	.max_line = KSRV_HTTP_MAX_LINE,
 	.max_head = KSRV_HTTP_RBUF_SIZE,
 	.max_headers = KSRV_HTTP_MAX_HEADERS,
 };
 
-/* Drops the first @n received bytes, keeping what was pipelined behind. */
+/*
+ * Drops the first @n received bytes, keeping what was pipelined behind,
+ * and starts parsing the next head.
+ */
 static void http_consume(struct ksrv_http_conn *h, size_t n)
 {
 	h->rlen -= n;
 	memmove(h->rbuf, h->rbuf + n, h->rlen);
+	ksrv_http_parser_init(&h->parser);
 }
 
+/*
+ * The parser resumes where the bytes of the last call ended, so a head
+ * that trickles in costs time in proportion to its size, not its square.
+ */
 static int http_respond(struct ksrv_http_conn *h, const char *buf)
 {
-	struct ksrv_http_request req;
+	const struct ksrv_http_request *req = &h->parser.req;
 	int res;
 	bool close;
 
-	res = ksrv_http_parse_head(buf, h->rlen, &http_limits, &req);
+	res = ksrv_http_parse_more(&h->parser, buf, h->rlen, &http_limits);
 	if (res == KSRV_HTTP_NEED_MORE && h->rlen < KSRV_HTTP_RBUF_SIZE)
 		return res;
 	if (res == KSRV_HTTP_NEED_MORE)
 		res = KSRV_HTTP_HEADERS_TOO_LARGE;
 	h->nreq++;
-	h->peer_close = res == KSRV_HTTP_DONE && !req.keep_alive;
+	h->peer_close = res == KSRV_HTTP_DONE && !req->keep_alive;
 	if (res != KSRV_HTTP_DONE) {
 		/* The rest of the stream cannot be trusted to be framed. */
-		h->rlen = 0;
+		http_consume(h, h->rlen);
 		return ksrv_http_error(&h->out, res, true, false,
 				       res == KSRV_HTTP_METHOD_NOT_ALLOWED ?
 				       "Allow: GET, HEAD\r\n" : NULL);
 	}
-	close = !req.keep_alive || h->nreq >= ksrv_http_max_requests;
-	res = ksrv_http_serve(&h->out, &req, close);
-	http_consume(h, req.head_len);
+	close = !req->keep_alive || h->nreq >= ksrv_http_max_requests;
+	res = ksrv_http_serve(&h->out, req, close);
+	http_consume(h, req->head_len);
 	return res;
 }
 
@@ -218,7 +236,7 @@ static int http_linger(struct ksrv_conn *conn, struct ksrv_http_conn *h)
 
 static int http_start_linger(struct ksrv_conn *conn, struct ksrv_http_conn *h)
 {
-	h->rlen = 0;
+	http_consume(h, h->rlen);
 	h->lingering = true;
 	kernel_sock_shutdown(ksrv_conn_socket(conn), SHUT_WR);
 	ksrv_conn_set_deadline(conn, KSRV_HTTP_LINGER_SECS);
@@ -320,6 +338,7 @@ int ksrv_http_init(void)
 {
 	int err;
 
+	http_limits.bare_lf = http_bare_lf;
 	err = ksrv_http_resp_init();
 	if (err)
 		return err;

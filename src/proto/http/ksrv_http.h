@@ -92,6 +92,8 @@ struct ksrv_http_out {
  *	is read and dropped until the peer closes (see http_linger())
  * @peer_close: the request being answered asked for the connection to
  *	close (Connection: close, HTTP/1.0 without keep-alive)
+ * @parser: how far the head at the start of @rbuf is parsed; it holds
+ *	offsets into @rbuf, so moving the bytes to a bigger buffer is safe
  * @out: the response in progress
  * @ibuf: the receive buffer of most requests
  */
@@ -102,6 +104,7 @@ struct ksrv_http_conn {
 	unsigned int nreq;
 	bool lingering;
 	bool peer_close;
+	struct ksrv_http_parser parser;
 	struct ksrv_http_out out;
 	char ibuf[KSRV_HTTP_IBUF_SIZE];
 };

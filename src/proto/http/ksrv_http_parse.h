@@ -2,9 +2,13 @@
 /*
  * ksrv_http_parse.h - HTTP/1.x request head parser (RFC 9110, RFC 9112).
  *
- * The parser is stateless: call ksrv_http_parse_head() with everything
- * received so far each time more bytes arrive.  Heads are bounded by the
- * caller's limits, so re-scanning costs little and needs no saved state.
+ * The parser is resumable: a struct ksrv_http_parser keeps where the last
+ * complete line ended and what the lines before it said, so each arrival
+ * of bytes costs time in proportion to the new bytes only.  A head that
+ * trickles in one byte per segment is parsed in linear total time, where
+ * re-parsing it from its start on every arrival would be quadratic.
+ * ksrv_http_parse_head() parses a buffer at once; both give the same
+ * result for the same bytes, however they are split.
  */
 #ifndef KSRV_HTTP_PARSE_H
 #define KSRV_HTTP_PARSE_H
@@ -49,15 +53,17 @@ struct ksrv_http_str {
 	size_t len;
 };
 
+/* Limits and the one tolerance a caller may choose. */
 struct ksrv_http_limits {
 	size_t max_line;	/* request-line bytes, excluding CRLF -> 414 */
 	size_t max_head;	/* whole head incl. final empty line -> 431 */
 	u32 max_headers;	/* number of header field lines -> 431 */
+	bool bare_lf;		/* accept a lone LF as line end, else 400 */
 };
 
 struct ksrv_http_request {
 	enum ksrv_http_method method;
-	u8 version_minor;		/* HTTP/1.<version_minor>, 0 or 1 */
+	u8 version_minor;		/* 0, or 1 for HTTP/1.1 to HTTP/1.9 */
 	bool keep_alive;		/* persistent after this response */
 	bool conn_close;		/* Connection: close seen */
 	bool conn_keep_alive;		/* Connection: keep-alive seen */
@@ -81,6 +87,54 @@ struct ksrv_http_request {
 	u8 seen;			/* internal: duplicate tracking */
 };
 
+/* Internal: a slice of the head as an offset, valid whatever the buffer. */
+struct ksrv_http_span {
+	size_t off;
+	size_t len;
+};
+
+/**
+ * struct ksrv_http_parser - a request head being parsed
+ * @req: the result; complete once the parser returned KSRV_HTTP_DONE
+ * @pos: offset of the line being parsed (all lines before it are done)
+ * @scanned: bytes from @pos on known to hold no LF
+ * @checked: bytes of a partial request-line known to start with a token
+ * @result: the verdict once @phase is the end
+ * @phase: where in the head @pos is (internal)
+ * @method_end: the partial request-line's method is followed by SP
+ * @path_root: the absolute-form target had no path: @req->path is "/"
+ * @target: the request-target, as offsets into the buffer
+ * @path: the path of the target
+ * @host: the Host value, or the authority of an absolute-form target
+ * @if_none_match: raw If-None-Match value
+ * @range: raw Range value
+ * @if_range: raw If-Range value
+ *
+ * Everything is kept as offsets so that the caller may move the bytes
+ * between calls (to a bigger buffer); the slices of @req are made from
+ * them when the head is complete.  All zero is a parser at the start.
+ */
+struct ksrv_http_parser {
+	struct ksrv_http_request req;
+	size_t pos;
+	size_t scanned;
+	size_t checked;
+	int result;
+	u8 phase;
+	bool method_end;
+	bool path_root;
+	struct ksrv_http_span target;
+	struct ksrv_http_span path;
+	struct ksrv_http_span host;
+	struct ksrv_http_span if_none_match;
+	struct ksrv_http_span range;
+	struct ksrv_http_span if_range;
+};
+
+void ksrv_http_parser_init(struct ksrv_http_parser *p);
+enum ksrv_http_parse_result ksrv_http_parse_more(struct ksrv_http_parser *p,
+						 const char *buf, size_t len,
+						 const struct ksrv_http_limits *lim);
 enum ksrv_http_parse_result ksrv_http_parse_head(const char *buf, size_t len,
 						 const struct ksrv_http_limits *lim,
 						 struct ksrv_http_request *req);

@@ -5,7 +5,8 @@
 A missing or non-directory http_root and out-of-range http_* values make
 insmod fail cleanly (right errno, one "ksrv:" log line, nothing left);
 http_enable=0 skips the http service; http and echo run side by side;
-http_listing=0 refuses listings; every parameter shows in sysfs.
+http_listing=0 refuses listings; http_bare_lf=1 accepts a lone LF as line
+end, which is refused by default; every parameter shows in sysfs.
 """
 import errno
 import os
@@ -100,6 +101,7 @@ BAD_VALUES = [
     ('http_max_requests=1000001', r'http_max_requests'),
     ('http_listing=2', r'http_listing'),
     ('http_enable=maybe', r'http_enable'),
+    ('http_bare_lf=2', r'http_bare_lf'),
 ]
 
 
@@ -180,9 +182,64 @@ def t_listing_off():
         unload(10, km)
 
 
+# Two requests with LF line ends, one connection: a proxy that does not
+# split lines at a lone LF would see neither of them end.
+LF_PAIR = (b'GET /hello.txt HTTP/1.1\nHost: 127.0.0.1\n\n'
+           b'GET /nested/level1/one.txt HTTP/1.1\nHost: 127.0.0.1\n'
+           b'Connection: close\n\n')
+
+
+def responses(data):
+    """Every response to data on one connection, and how it ended."""
+    out = []
+    with H.Conn(timeout=5) as c:
+        c.send(data)
+        while True:
+            r = c.read_response()
+            out.append(r)
+            if r.conn_close():
+                return out, c.wait_close(3)
+
+
+def t_bare_lf_default():
+    km = H.load_http()
+    try:
+        rs, how = responses(LF_PAIR)
+        expect([r.status for r in rs] == [400] and how in ('eof', 'rst'),
+               'LF-only pipeline: %s, then %s' %
+               ([r.status for r in rs], how))
+        rs, how = responses(b'GET /hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n'
+                            b'\r\n' + LF_PAIR)
+        expect([r.status for r in rs] == [200, 400],
+               'CRLF request, then LF ones: %s' % [r.status for r in rs])
+        H.check_file_resp(rs[0], 'hello.txt')
+    finally:
+        unload(10, km)
+
+
+def t_bare_lf_on():
+    km = H.load_http('http_bare_lf=1')
+    try:
+        rs, how = responses(LF_PAIR)
+        expect([r.status for r in rs] == [200, 200],
+               'LF-only pipeline: %s' % [r.status for r in rs])
+        H.check_file_resp(rs[0], 'hello.txt')
+        H.check_file_resp(rs[1], 'nested/level1/one.txt')
+        rs, how = responses(b'GET /hello.txt HTTP/1.1\r\nHost: 127.0.0.1\n'
+                            b'Connection: close\r\n\n')
+        expect([r.status for r in rs] == [200], 'CRLF and LF mixed: %s' %
+               [r.status for r in rs])
+        rs, how = responses(b'GET /hello.txt HTTP/1.1\r\nX: a\rb\n\n')
+        expect([r.status for r in rs] == [400] and how in ('eof', 'rst'),
+               'bare CR with http_bare_lf=1: %s, %s' %
+               ([r.status for r in rs], how))
+    finally:
+        unload(10, km)
+
+
 WANT = {'http_enable': 'Y', 'http_root': None, 'http_header_timeout': '7',
         'http_keepalive_timeout': '9', 'http_max_requests': '77',
-        'http_listing': 'N'}
+        'http_listing': 'N', 'http_bare_lf': 'Y'}
 
 
 def t_sysfs():
@@ -232,6 +289,8 @@ def main():
     t.run('http and echo side by side', t_with_echo)
     t.run('two http ports', t_two_http)
     t.run('http_listing=0 -> 403 for directories', t_listing_off)
+    t.run('bare LF refused by default: 400 + close', t_bare_lf_default)
+    t.run('http_bare_lf=1: LF line ends served', t_bare_lf_on)
     t.run('parameters visible in sysfs', t_sysfs)
     t.finish()
 

@@ -50,6 +50,17 @@ PARSE_ERRORS = [
      (400,)),
     ('400 bare CR in request line', b'GET /\r HTTP/1.1\r\n' + HOST +
      b'\r\n', (400,)),
+    # A lone LF ends no line by default (http_bare_lf=0): a proxy in
+    # front that does not split there must not see other requests.
+    ('400 bare LF ends the request line', b'GET /hello.txt HTTP/1.1\n' +
+     HOST + b'\r\n', (400,)),
+    ('400 bare LF ends a header', b'GET /hello.txt HTTP/1.1\r\n'
+     b'Host: 127.0.0.1\n\r\n', (400,)),
+    ('400 bare LF as the empty line', b'GET /hello.txt HTTP/1.1\r\n' + HOST +
+     b'\n', (400,)),
+    ('400 LF-only request', b'GET /hello.txt HTTP/1.1\nHost: 127.0.0.1\n\n',
+     (400,)),
+    ('400 bare LF before the request', b'\n' + OKREQ, (400,)),
     ('400 obs-fold (space)', r11(b'GET / HTTP/1.1', b'X-A: a', b' folded'),
      (400,)),
     ('400 obs-fold (tab)', r11(b'GET / HTTP/1.1', b'X-A: a', b'\tfolded'),
@@ -88,6 +99,9 @@ PARSE_ERRORS = [
     ('505 HTTP/2.0', r11(b'GET / HTTP/2.0'), (505,)),
     ('505 HTTP/3.0', r11(b'GET / HTTP/3.0'), (505,)),
     ('505 HTTP/0.9 as version token', r11(b'GET / HTTP/0.9'), (505,)),
+    ('505 HTTP/2.1', r11(b'GET / HTTP/2.1'), (505,)),
+    ('400 version HTTP/1.10', r11(b'GET / HTTP/1.10'), (400,)),
+    ('400 version HTTP/1.x', r11(b'GET / HTTP/1.x'), (400,)),
     ('413 Content-Length 10', r11(b'GET / HTTP/1.1', b'Content-Length: 10')
      + b'0123456789', (413,)),
     ('413 huge Content-Length', r11(b'GET / HTTP/1.1',
@@ -159,6 +173,27 @@ def t_good_edge():
             r = c.read_response()
             expect(r.status == 200 and r.body == H.file_bytes('hello.txt'),
                    '%r: %d' % (data[:60], r.status))
+
+
+def t_higher_minor():
+    """HTTP/1.2 .. HTTP/1.9 are answered as HTTP/1.1 (RFC 9110 2.5):
+    persistent by default, Host required, HTTP/1.1 in the status line."""
+    for minor in (2, 5, 9):
+        line = b'GET /hello.txt HTTP/1.%d' % minor
+        with Conn(timeout=5) as c:
+            c.send(r11(line) + r11(line, b'Connection: close'))
+            for last in (False, True):
+                r = c.read_response()
+                H.check_file_resp(r, 'hello.txt')
+                expect(r.version == '1.1', '1.%d: answered as HTTP/%s' %
+                       (minor, r.version))
+                expect(r.conn_close() == last, '1.%d: Connection %r' %
+                       (minor, r.h('connection')))
+            expect(c.wait_close(3) in ('eof', 'rst'), 'not closed')
+        r, how = H.exchange(r11(b'GET /hello.txt HTTP/1.%d' % minor,
+                                host=False))
+        expect(r.status == 400 and how in ('eof', 'rst'),
+               '1.%d without Host: %d, %s' % (minor, r.status, how))
 
 
 def t_near_limits():
@@ -406,6 +441,7 @@ def main():
     for name, data, allowed in PATH_ERRORS:
         t.run(name, t_parse_error, data, allowed, False)
     t.run('odd but valid requests served', t_good_edge)
+    t.run('HTTP/1.2-1.9 served as HTTP/1.1', t_higher_minor)
     t.run('requests just below the size limits served', t_near_limits)
     t.run('request + half-close still answered', t_half_close)
     t.run('304 If-None-Match / If-Modified-Since', t_304)
