@@ -57,11 +57,17 @@ static int http_fail(struct http_ctx *c, unsigned int status,
 	return ksrv_http_error(c->out, status, c->close, c->head_only, extra);
 }
 
+/*
+ * Seconds and nanoseconds go in separately: timespec64_to_ns() saturates
+ * outside about 1678..2262, which would give two versions of a file the
+ * same tag, and a client a wrong 304.
+ */
 static void http_etag(const struct kstat *st, char *etag)
 {
-	snprintf(etag, ETAG_SIZE, "\"%llx-%llx-%llx\"",
+	snprintf(etag, ETAG_SIZE, "\"%llx-%llx-%llx-%lx\"",
 		 (unsigned long long)st->ino, (unsigned long long)st->size,
-		 (unsigned long long)timespec64_to_ns(&st->mtime));
+		 (unsigned long long)st->mtime.tv_sec,
+		 (unsigned long)st->mtime.tv_nsec);
 }
 
 static bool http_not_modified(const struct ksrv_http_request *req,

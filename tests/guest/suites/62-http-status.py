@@ -276,6 +276,24 @@ def t_304_dates():
     expect(not probs, '; '.join(probs))
 
 
+def t_etag_far_future():
+    """Two mtimes past 2262 (where nanoseconds overflow 64 bits) on the
+    same file and size still give two ETags."""
+    path = H.fs_path('dates/future.tmp')
+    try:
+        with open(path, 'w') as f:
+            f.write('far future\n')
+        os.utime(path, ns=(0, 3000 * 31556952 * 10**9))
+        a = get('/dates/future.tmp').h('etag')
+        os.utime(path, ns=(0, 4000 * 31556952 * 10**9))
+        r = get('/dates/future.tmp', headers=['If-None-Match: %s' % a])
+    finally:
+        os.unlink(path)
+    expect(r.status == 200 and r.h('etag') != a,
+           'mtime moved from year ~4970 to ~5970: %d, ETag %s then %s' %
+           (r.status, a, r.h('etag')))
+
+
 # ---- ranges -------------------------------------------------------------
 
 def t_206():
@@ -446,6 +464,7 @@ def main():
     t.run('304 If-None-Match / If-Modified-Since', t_304)
     t.run('no Last-Modified before 1970 / after 9999: IMS ignored',
           t_304_dates)
+    t.run('ETag differs for mtimes past 2262', t_etag_far_future)
     t.run('206 ranges byte-exact', t_206)
     t.run('416 with Content-Range bytes */size', t_416)
     t.run('malformed or multiple Range -> 200', t_range_ignored)
