@@ -20,6 +20,7 @@
 #include <linux/capability.h>
 #include <linux/inet.h>
 #include <linux/proc_fs.h>
+#include <linux/rcupdate.h>
 #include <linux/uaccess.h>
 #include <net/inet6_hashtables.h>
 #include <net/inet_hashtables.h>
@@ -65,6 +66,10 @@ static struct sock *drop_lookup(struct net *net, const struct drop_addr *local,
 {
 	struct inet_hashinfo *h = net->ipv4.tcp_death_row.hashinfo;
 
+	/* The look-up walks the hash chains with rcu_dereference_raw(), so
+	 * nothing in it would complain about a missing read-side lock.
+	 */
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "look-up outside RCU");
 	if (!local->v6)
 		return __inet_lookup_established(net, h, remote->v4,
 						 htons(remote->port),
@@ -109,9 +114,16 @@ static int ksrv_drop(const struct drop_addr *a, const struct drop_addr *b)
 	struct net *net = current->nsproxy->net_ns;
 	struct sock *sk;
 
+	/* Sockets are freed with SLAB_TYPESAFE_BY_RCU: the chains may only
+	 * be walked under RCU. The reference the look-up takes keeps the
+	 * socket afterwards, as in inet_diag_find_one_icsk(); tcp_abort()
+	 * sleeps, so it runs after the read side ends.
+	 */
+	rcu_read_lock();
 	sk = drop_lookup(net, a, b);
 	if (!sk)
 		sk = drop_lookup(net, b, a);
+	rcu_read_unlock();
 	if (!sk)
 		return -ENOENT;
 	return drop_sock(sk);
