@@ -10,7 +10,14 @@
  * The order of the endpoints does not matter. An established connection
  * is aborted as with `ss -K` (the peer gets a reset); a TIME-WAIT entry is
  * removed. sock_diag cannot remove TIME-WAIT entries on these kernels,
- * which is why this file exists. Only CAP_NET_ADMIN may write it.
+ * which is why this file exists.
+ *
+ * The file acts on the network namespace it was opened in, and only for
+ * an opener with CAP_NET_ADMIN over that namespace: the check is
+ * file_ns_capable(), as for other files whose writes are privileged, so
+ * a descriptor that root hands to an unprivileged process keeps working,
+ * while a process that is root only in its own user namespace reaches no
+ * connection outside the namespaces it owns.
  *
  * The look-up uses the namespace's own hash table (net->ipv4.tcp_death_row
  * .hashinfo), which both supported kernels have, rather than the global
@@ -20,10 +27,12 @@
 #include <linux/capability.h>
 #include <linux/inet.h>
 #include <linux/proc_fs.h>
+#include <linux/rcupdate.h>
 #include <linux/uaccess.h>
 #include <net/inet6_hashtables.h>
 #include <net/inet_hashtables.h>
 #include <net/inet_timewait_sock.h>
+#include <net/net_namespace.h>
 #include <net/tcp.h>
 
 #include "ksrv_core.h"
@@ -65,6 +74,10 @@ static struct sock *drop_lookup(struct net *net, const struct drop_addr *local,
 {
 	struct inet_hashinfo *h = net->ipv4.tcp_death_row.hashinfo;
 
+	/* The look-up walks the hash chains with rcu_dereference_raw(), so
+	 * nothing in it would complain about a missing read-side lock.
+	 */
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "look-up outside RCU");
 	if (!local->v6)
 		return __inet_lookup_established(net, h, remote->v4,
 						 htons(remote->port),
@@ -104,14 +117,21 @@ static int drop_sock(struct sock *sk)
 	return err;
 }
 
-static int ksrv_drop(const struct drop_addr *a, const struct drop_addr *b)
+static int ksrv_drop(struct net *net, const struct drop_addr *a,
+		     const struct drop_addr *b)
 {
-	struct net *net = current->nsproxy->net_ns;
 	struct sock *sk;
 
+	/* Sockets are freed with SLAB_TYPESAFE_BY_RCU: the chains may only
+	 * be walked under RCU. The reference the look-up takes keeps the
+	 * socket afterwards, as in inet_diag_find_one_icsk(); tcp_abort()
+	 * sleeps, so it runs after the read side ends.
+	 */
+	rcu_read_lock();
 	sk = drop_lookup(net, a, b);
 	if (!sk)
 		sk = drop_lookup(net, b, a);
+	rcu_read_unlock();
 	if (!sk)
 		return -ENOENT;
 	return drop_sock(sk);
@@ -132,11 +152,12 @@ static int drop_parse(const char *buf, size_t len, struct drop_addr *a,
 static ssize_t ksrv_drop_write(struct file *file, const char __user *ubuf,
 			       size_t len, loff_t *ppos)
 {
+	struct net *net = file->private_data;
 	struct drop_addr a, b;
 	char buf[128], *s;
 	int err;
 
-	if (!capable(CAP_NET_ADMIN))
+	if (!file_ns_capable(file, net->user_ns, CAP_NET_ADMIN))
 		return -EPERM;
 	if (len >= sizeof(buf))
 		return -EINVAL;
@@ -150,16 +171,31 @@ static ssize_t ksrv_drop_write(struct file *file, const char __user *ubuf,
 				    (int)strlen(s), s);
 		return err;
 	}
-	err = ksrv_drop(&a, &b);
+	err = ksrv_drop(net, &a, &b);
 	if (err)
 		return err;
 	pr_debug("drop: dropped %*pE\n", (int)strlen(s), s);
 	return len;
 }
 
+/* The namespace is pinned for as long as the file is open. */
+static int ksrv_drop_open(struct inode *inode, struct file *file)
+{
+	file->private_data = get_net(current->nsproxy->net_ns);
+	return 0;
+}
+
+static int ksrv_drop_release(struct inode *inode, struct file *file)
+{
+	put_net(file->private_data);
+	return 0;
+}
+
 static const struct proc_ops ksrv_drop_ops = {
+	.proc_open = ksrv_drop_open,
 	.proc_write = ksrv_drop_write,
 	.proc_lseek = noop_llseek,
+	.proc_release = ksrv_drop_release,
 };
 
 /**

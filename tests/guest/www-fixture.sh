@@ -17,7 +17,7 @@
 
 set -euo pipefail
 
-VERSION=3
+VERSION=4
 FORCE=0
 if [ "${1:-}" = "-f" ]; then
 	FORCE=1
@@ -113,6 +113,23 @@ mkfifo fifo
 find "$R" -mindepth 1 -not -type l -exec touch -m -d '2021-03-04 05:06:07 UTC' {} +
 touch -m -d '2023-11-12 13:14:15 UTC' hello.txt
 touch -m -d '2021-03-04 05:06:07 UTC' "$R"
+
+# Modification times at and past the ends of what an HTTP-date can say
+# (1970-01-01 to 9999-12-31T23:59:59): no Last-Modified, "-" in listings.
+# The guest's tmpfs keeps any 64-bit time; ext4 would clamp 10000 to 2446.
+mkdir dates dates/old-dir
+printf 'from 1960\n' >dates/1960.txt
+printf 'one second before the epoch\n' >dates/1969-last-second.txt
+printf 'the epoch\n' >dates/epoch.txt
+printf 'the last second of 9999\n' >dates/9999-last-second.txt
+printf 'from 10000\n' >dates/10000.txt
+printf 'inside a directory from 1960\n' >dates/old-dir/inside.txt
+touch -m -d @-315619200 dates/1960.txt dates/old-dir
+touch -m -d @-1 dates/1969-last-second.txt
+touch -m -d @0 dates/epoch.txt
+touch -m -d @253402300799 dates/9999-last-second.txt
+touch -m -d '10000-01-01 00:00:00 UTC' dates/10000.txt
+touch -m -d '2021-03-04 05:06:07 UTC' dates dates/old-dir/inside.txt
 
 echo "$VERSION" >"$BASE/.complete"
 echo "$BASE"

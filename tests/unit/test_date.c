@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests for ksrv_http_date_format() / ksrv_http_date_parse(). */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +14,21 @@ static void fmt(s64 t, const char *want)
 	memset(buf, 'Z', sizeof(buf));
 	CHECK(ksrv_http_date_format(t, buf, sizeof(buf)) && !strcmp(buf, want),
 	      "date: format %lld -> %s", (long long)t, want);
+}
+
+/* Out of range: refused, and the buffer left exactly as it was. */
+static void fmt_none(s64 t)
+{
+	char buf[KSRV_HTTP_DATE_BUF];
+	size_t i;
+	bool untouched = true;
+
+	memset(buf, 'Z', sizeof(buf));
+	CHECK(!ksrv_http_date_format(t, buf, sizeof(buf)), "date: format %lld refused",
+	      (long long)t);
+	for (i = 0; i < sizeof(buf); i++)
+		untouched &= buf[i] == 'Z';
+	CHECK(untouched, "date: format %lld leaves the buffer alone", (long long)t);
 }
 
 static void good(const char *s, s64 want)
@@ -58,6 +74,17 @@ int main(void)
 	fmt(2147483648LL, "Tue, 19 Jan 2038 03:14:08 GMT");
 	fmt(4107542400LL, "Mon, 01 Mar 2100 00:00:00 GMT");
 	fmt(KSRV_HTTP_DATE_MAX, "Fri, 31 Dec 9999 23:59:59 GMT");
+	/* The representable range ends on both sides at one second. */
+	fmt(1, "Thu, 01 Jan 1970 00:00:01 GMT");
+	fmt(KSRV_HTTP_DATE_MAX - 1, "Fri, 31 Dec 9999 23:59:58 GMT");
+	fmt_none(-1);				/* 1969-12-31T23:59:59 */
+	fmt_none(-86400);			/* 1969-12-31T00:00:00 */
+	fmt_none(-315619200LL);			/* 1960-01-01 */
+	fmt_none(-2208988800LL);		/* 1900-01-01, still parsable */
+	fmt_none(KSRV_HTTP_DATE_MAX + 1);	/* 10000-01-01T00:00:00 */
+	fmt_none(KSRV_HTTP_DATE_MAX + 86400);
+	fmt_none(INT64_MIN);
+	fmt_none(INT64_MAX);
 	CHECK(!ksrv_http_date_format(-1, small, sizeof(small)), "date: format -1 refused");
 	CHECK(!ksrv_http_date_format(KSRV_HTTP_DATE_MAX + 1, small, sizeof(small)) &&
 	      !ksrv_http_date_format(0, small, sizeof(small)),

@@ -83,8 +83,12 @@ static char *put2(char *p, int v)
  * Writes e.g. "Sun, 06 Nov 1994 08:49:37 GMT" (KSRV_HTTP_DATE_LEN bytes)
  * followed by a NUL.
  *
+ * A time outside ksrv_http_date_in_range() has no HTTP-date; callers
+ * must then leave the field out (RFC 9110 8.8.2 allows a response without
+ * Last-Modified) rather than send an empty or wrong one.
+ *
  * Return: true on success; false if @secs is out of range or @out is too
- * small (nothing useful is written then).
+ * small, and @out is not written then.
  */
 bool ksrv_http_date_format(s64 secs, char *out, size_t out_size)
 {
@@ -92,7 +96,7 @@ bool ksrv_http_date_format(s64 secs, char *out, size_t out_size)
 	u32 sod, days;
 	char *p = out;
 
-	if (out_size < KSRV_HTTP_DATE_BUF || secs < 0 || secs > KSRV_HTTP_DATE_MAX)
+	if (out_size < KSRV_HTTP_DATE_BUF || !ksrv_http_date_in_range(secs))
 		return false;
 	days = (u32)div_u64_rem((u64)secs, SECS_PER_DAY, &sod);
 	civil_from_days(days, &c);

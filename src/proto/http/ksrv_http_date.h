@@ -15,6 +15,15 @@
 /* Largest time that still has a four-digit year: 9999-12-31 23:59:59. */
 #define KSRV_HTTP_DATE_MAX	253402300799LL
 
+/*
+ * An HTTP-date has a four-digit year and no sign: a time before the epoch
+ * or after 9999 has none.
+ */
+static inline bool ksrv_http_date_in_range(s64 secs)
+{
+	return secs >= 0 && secs <= KSRV_HTTP_DATE_MAX;
+}
+
 bool ksrv_http_date_format(s64 secs, char *out, size_t out_size);
 bool ksrv_http_date_parse(const char *s, size_t len, s64 *secs);
 

@@ -119,6 +119,9 @@ static void list_row(struct list_buf *b, char *path, size_t plen,
 		known = true;
 		is_dir = S_ISDIR(f.stat.mode);
 		size = f.stat.size;
+		/* Leaves "-" for a time with no HTTP-date (before 1970,
+		 * after 9999).
+		 */
 		ksrv_http_date_format(f.stat.mtime.tv_sec, date, sizeof(date));
 		path_put(&f.path);
 	}

@@ -57,11 +57,17 @@ static int http_fail(struct http_ctx *c, unsigned int status,
 	return ksrv_http_error(c->out, status, c->close, c->head_only, extra);
 }
 
+/*
+ * Seconds and nanoseconds go in separately: timespec64_to_ns() saturates
+ * outside about 1678..2262, which would give two versions of a file the
+ * same tag, and a client a wrong 304.
+ */
 static void http_etag(const struct kstat *st, char *etag)
 {
-	snprintf(etag, ETAG_SIZE, "\"%llx-%llx-%llx\"",
+	snprintf(etag, ETAG_SIZE, "\"%llx-%llx-%llx-%lx\"",
 		 (unsigned long long)st->ino, (unsigned long long)st->size,
-		 (unsigned long long)timespec64_to_ns(&st->mtime));
+		 (unsigned long long)st->mtime.tv_sec,
+		 (unsigned long)st->mtime.tv_nsec);
 }
 
 static bool http_not_modified(const struct ksrv_http_request *req,
@@ -72,7 +78,11 @@ static bool http_not_modified(const struct ksrv_http_request *req,
 		return ksrv_http_etag_match(req->if_none_match.ptr,
 					    req->if_none_match.len, etag,
 					    strlen(etag), true);
-	return req->ims_valid && st->mtime.tv_sec <= req->if_modified_since;
+	/* A file without Last-Modified has no date to compare with: the
+	 * header is ignored then (RFC 9110 13.1.3).
+	 */
+	return req->ims_valid && ksrv_http_date_in_range(st->mtime.tv_sec) &&
+	       st->mtime.tv_sec <= req->if_modified_since;
 }
 
 /* If-Range with a different validator means: send the whole file. */
@@ -100,10 +110,12 @@ static int http_head_file(struct http_ctx *c, unsigned int status,
 	 */
 	if (ksrv_http_out_head(out, KSRV_HTTP_IHEAD_SIZE))
 		return -ENOMEM;
-	ksrv_http_date_format(st->mtime.tv_sec, lastmod, sizeof(lastmod));
 	n = ksrv_http_head(out->head, out->hsize, status, c->close, NULL);
-	n += scnprintf(out->head + n, out->hsize - n,
-		       "Last-Modified: %s\r\nETag: %s\r\n", lastmod, etag);
+	/* Before 1970 or after 9999 there is no HTTP-date: no header. */
+	if (ksrv_http_date_format(st->mtime.tv_sec, lastmod, sizeof(lastmod)))
+		n += scnprintf(out->head + n, out->hsize - n,
+			       "Last-Modified: %s\r\n", lastmod);
+	n += scnprintf(out->head + n, out->hsize - n, "ETag: %s\r\n", etag);
 	if (status != 304)
 		n += scnprintf(out->head + n, out->hsize - n,
 			       "Content-Type: %s\r\nContent-Length: %llu\r\nAccept-Ranges: bytes\r\n",

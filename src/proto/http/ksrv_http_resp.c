@@ -97,6 +97,25 @@ void ksrv_http_resp_exit(void)
 	free_percpu(counts);
 }
 
+#define DATE_FIELD	"Date: "
+
+/*
+ * "Date: ...\r\n", or nothing if the clock reads before 1970 or after
+ * 9999: RFC 9110 6.6.1 wants no Date rather than a wrong one.
+ */
+static void http_date_line(char *line, size_t size)
+{
+	size_t pre = sizeof(DATE_FIELD) - 1;
+
+	if (!ksrv_http_date_format(ktime_get_real_seconds(), line + pre,
+				   size - pre)) {
+		line[0] = '\0';
+		return;
+	}
+	memcpy(line, DATE_FIELD, pre);
+	memcpy(line + pre + KSRV_HTTP_DATE_LEN, "\r\n", 3);
+}
+
 /**
  * ksrv_http_head() - format a status line and the headers every response
  * carries
@@ -106,19 +125,20 @@ void ksrv_http_resp_exit(void)
  * @close: announce that the connection closes after this response
  * @extra: further header lines, each ending in CRLF, or NULL
  *
- * The blank line that ends the head is not added.
+ * The blank line that ends the head is not added. Date is left out while
+ * the clock reads a time that has no HTTP-date.
  *
  * Return: bytes written, or 0 if @size was too small.
  */
 size_t ksrv_http_head(char *buf, size_t size, unsigned int status,
 		      bool close, const char *extra)
 {
-	char date[KSRV_HTTP_DATE_BUF];
+	char date[sizeof(DATE_FIELD "\r\n") + KSRV_HTTP_DATE_LEN];
 	int n;
 
-	ksrv_http_date_format(ktime_get_real_seconds(), date, sizeof(date));
+	http_date_line(date, sizeof(date));
 	n = snprintf(buf, size,
-		     "HTTP/1.1 %u %s\r\nDate: %s\r\nServer: ksrv\r\nConnection: %s\r\n%s",
+		     "HTTP/1.1 %u %s\r\n%sServer: ksrv\r\nConnection: %s\r\n%s",
 		     status, ksrv_http_reason(status), date,
 		     close ? "close" : "keep-alive", extra ? extra : "");
 	return n < size ? n : 0;

@@ -122,16 +122,22 @@ def t_listing(rel):
     return '%d entries' % len(got)
 
 
-def t_listing_links():
-    """A symlink's row shows what serving it gives: its target's size
-    while the target is inside the root, nothing when it leaves the root."""
-    r = get('/')
-    expect(r.status == 200, 'GET / %r' % r)
+def listing_rows(url):
+    """{href (unquoted): (size column, date column)} of a listing."""
+    r = get(url)
+    expect(r.status == 200, 'GET %s %r' % (url, r))
     rows = {}
     for m in re.finditer(rb'<tr><td><a href="([^"]*)">[^<]*</a></td>'
                          rb'<td>([^<]*)</td><td>([^<]*)</td></tr>', r.body):
         rows[urllib.parse.unquote(m.group(1).decode())] = (
             m.group(2).decode(), m.group(3).decode())
+    return rows
+
+
+def t_listing_links():
+    """A symlink's row shows what serving it gives: its target's size
+    while the target is inside the root, nothing when it leaves the root."""
+    rows = listing_rows('/')
     hello = os.stat(H.fs_path('hello.txt'))
     got = rows.get('link-inside.txt')
     expect(got and got[0] == str(hello.st_size) and
@@ -144,6 +150,32 @@ def t_listing_links():
     passwd = str(os.stat('/etc/passwd').st_size)
     expect(rows.get('escape-abs', ('',))[0] != passwd,
            '/etc/passwd size shown')
+    return '%d rows' % len(rows)
+
+
+# Fixture files whose mtime lies at or past the ends of an HTTP-date.
+DATES = {'1960.txt': -315619200, '1969-last-second.txt': -1, 'epoch.txt': 0,
+         '9999-last-second.txt': H.HTTP_DATE_MAX,
+         '10000.txt': H.HTTP_DATE_MAX + 1, 'old-dir': -315619200}
+
+
+def t_listing_dates():
+    """A listing shows '-' for a date no HTTP-date can say."""
+    probs = []
+    for name, mt in DATES.items():
+        got = os.stat(H.fs_path('dates/' + name)).st_mtime
+        if got != mt:       # a file system that clamps times
+            probs.append('fixture %s has mtime %d, not %d' % (name, got, mt))
+    rows = listing_rows('/dates/')
+    for name, mt in DATES.items():
+        is_dir = os.path.isdir(H.fs_path('dates/' + name))
+        href = name + '/' if is_dir else name
+        size = '-' if is_dir else str(os.path.getsize(H.fs_path('dates/' +
+                                                                 name)))
+        want = (size, H.last_modified(mt) or '-')
+        if rows.get(href) != want:
+            probs.append('row %s: %r, want %r' % (href, rows.get(href), want))
+    expect(not probs, '; '.join(probs))
     return '%d rows' % len(rows)
 
 
@@ -323,6 +355,8 @@ def main():
     t.run('curl follows every listing link', t_follow_links)
     t.run('listing rows of symlinks: target inside, nothing outside',
           t_listing_links)
+    t.run('listing dates before 1970 / after 9999 shown as -',
+          t_listing_dates)
     t.run('curl byte-exact with keep-alive reuse', t_curl_exact)
     t.run('python http.client keep-alive', t_httpclient)
     t.run('query string, //, dot segments, %XX, inside symlink',

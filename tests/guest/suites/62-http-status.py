@@ -12,6 +12,7 @@ counted exactly the responses this suite received.
 import os
 import socket
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..'))
@@ -276,6 +277,58 @@ def t_304():
     expect(not probs, '; '.join(probs[:6]))
 
 
+def t_304_dates():
+    """A file whose mtime has no HTTP-date (before 1970, after 9999) has
+    no Last-Modified, so If-Modified-Since is ignored: 200, never 304.
+    Its ETag still validates."""
+    late = 'Fri, 31 Dec 9999 23:59:59 GMT'
+    cases = [
+        # (file, If-Modified-Since, status)
+        ('1960.txt', H.http_date(time.time()), 200),
+        ('1960.txt', late, 200),
+        ('1960.txt', 'Mon, 01 Jan 1900 00:00:00 GMT', 200),
+        ('1969-last-second.txt', 'Thu, 01 Jan 1970 00:00:00 GMT', 200),
+        ('10000.txt', late, 200),
+        ('epoch.txt', 'Thu, 01 Jan 1970 00:00:00 GMT', 304),
+        ('epoch.txt', 'Wed, 31 Dec 1969 23:59:59 GMT', 200),
+        ('9999-last-second.txt', late, 304),
+        ('9999-last-second.txt', 'Fri, 31 Dec 9999 23:59:58 GMT', 200),
+    ]
+    probs = []
+    for name, ims, want in cases:
+        rel = 'dates/' + name
+        r = get('/' + rel, headers=['If-Modified-Since: ' + ims])
+        if r.status != want:
+            probs.append('%s IMS %s: %d, want %d' % (rel, ims, r.status, want))
+        elif want == 200:
+            H.check_file_resp(r, rel)
+    for name in ('1960.txt', '10000.txt'):
+        rel = 'dates/' + name
+        etag = get('/' + rel).h('etag')
+        r = get('/' + rel, headers=['If-None-Match: ' + etag])
+        if r.status != 304 or r.hs('last-modified'):
+            probs.append('%s If-None-Match: %r' % (rel, r))
+    expect(not probs, '; '.join(probs))
+
+
+def t_etag_far_future():
+    """Two mtimes past 2262 (where nanoseconds overflow 64 bits) on the
+    same file and size still give two ETags."""
+    path = H.fs_path('dates/future.tmp')
+    try:
+        with open(path, 'w') as f:
+            f.write('far future\n')
+        os.utime(path, ns=(0, 3000 * 31556952 * 10**9))
+        a = get('/dates/future.tmp').h('etag')
+        os.utime(path, ns=(0, 4000 * 31556952 * 10**9))
+        r = get('/dates/future.tmp', headers=['If-None-Match: %s' % a])
+    finally:
+        os.unlink(path)
+    expect(r.status == 200 and r.h('etag') != a,
+           'mtime moved from year ~4970 to ~5970: %d, ETag %s then %s' %
+           (r.status, a, r.h('etag')))
+
+
 # ---- ranges -------------------------------------------------------------
 
 def t_206():
@@ -445,6 +498,9 @@ def main():
     t.run('requests just below the size limits served', t_near_limits)
     t.run('request + half-close still answered', t_half_close)
     t.run('304 If-None-Match / If-Modified-Since', t_304)
+    t.run('no Last-Modified before 1970 / after 9999: IMS ignored',
+          t_304_dates)
+    t.run('ETag differs for mtimes past 2262', t_etag_far_future)
     t.run('206 ranges byte-exact', t_206)
     t.run('416 with Content-Range bytes */size', t_416)
     t.run('malformed or multiple Range -> 200', t_range_ignored)

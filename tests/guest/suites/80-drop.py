@@ -6,12 +6,13 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..'))
-from ksrvtest import (Suite, connect, echo_once, ensure_unloaded, expect,
-                      load, log, unload, wait_stat)
+from ksrvtest import (Skip, Suite, connect, echo_once, ensure_unloaded,
+                      expect, load, log, unload, wait_stat)
 
 PORT = 12390
 DROP = '/proc/ksrv/drop'
@@ -47,12 +48,18 @@ def ep(fam, addr, port):
     return '[%s]:%d' % (addr, port) if fam == 6 else '%s:%d' % (addr, port)
 
 
-def t_established(fam):
+def echo_conn(fam=4):
+    """(socket, endpoints text) of a fresh echo connection."""
     s = connect(PORT, fam)
     echo_once(s, b'before the drop')
     wait_stat(PORT, 'open', 1)
     addr, lport = s.getsockname()[:2]
-    err = drop('%s %s\n' % (ep(fam, addr, PORT), ep(fam, addr, lport)))
+    return s, '%s %s\n' % (ep(fam, addr, PORT), ep(fam, addr, lport))
+
+
+def t_established(fam):
+    s, text = echo_conn(fam)
+    err = drop(text)
     expect(err == 0, 'drop failed: %s' % os.strerror(err))
     expect(peer_gone(s), 'client still connected after the drop')
     s.close()
@@ -130,6 +137,112 @@ def t_unprivileged():
            (r.returncode, r.stderr.decode()[-200:]))
 
 
+# Writes argv[2] to the control file, to the descriptor argv[1] if it is
+# not '-', and prints 'ok', 'open ERRNO' or 'write ERRNO'.
+CHILD = '''import errno, os, sys
+step = 'open'
+try:
+    fd = os.open(%r, os.O_WRONLY) if sys.argv[1] == '-' else int(sys.argv[1])
+    step = 'write'
+    os.write(fd, sys.argv[2].encode())
+    print('ok')
+except OSError as e:
+    print(step, errno.errorcode.get(e.errno, e.errno))
+''' % DROP
+NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups',
+          '--inh-caps=-all']
+
+
+def child_drop(prefix, text, fd=None):
+    """What writing text gives in a child started under prefix."""
+    r = subprocess.run(prefix + [sys.executable, '-c', CHILD,
+                                 '-' if fd is None else str(fd), text],
+                       capture_output=True, text=True, timeout=20,
+                       pass_fds=() if fd is None else (fd,))
+    expect(r.returncode == 0, '%s: rc %d, %s' % (prefix[0], r.returncode,
+                                                r.stderr[-300:]))
+    return r.stdout.strip()
+
+
+def refused(prefix, want):
+    """A child under prefix fails with want and the connection lives."""
+    s, text = echo_conn()
+    got = child_drop(prefix, text)
+    expect(got == want, '%s: %r, want %r' % (' '.join(prefix)[:60], got,
+                                             want))
+    echo_once(s, b'still connected')
+    s.close()
+    wait_stat(PORT, 'open', 0)
+
+
+def t_nobody_open():
+    """Mode 0200 stops an unprivileged opener before any capability
+    check."""
+    refused(NOBODY, 'open EACCES')
+
+
+def t_root_without_cap():
+    """uid 0 may open the file, but without CAP_NET_ADMIN it cannot drop."""
+    refused(['setpriv', '--bounding-set=-net_admin', '--inh-caps=-all'],
+            'write EPERM')
+
+
+def t_fd_passed():
+    """The opener's credentials count (file_ns_capable): root's
+    descriptor still drops in the hands of an unprivileged process."""
+    s, text = echo_conn()
+    fd = os.open(DROP, os.O_WRONLY)
+    try:
+        got = child_drop(NOBODY, text, fd)
+    finally:
+        os.close(fd)
+    expect(got == 'ok', 'write to a passed descriptor: %r' % got)
+    expect(peer_gone(s), 'client still connected after the drop')
+    s.close()
+    wait_stat(PORT, 'open', 0)
+
+
+# Runs argv[3:] in a new user namespace (argv[1]: unshare() flags) whose
+# uid 0 is root's, like unshare -U -r. The guest runs its jobs chrooted,
+# and unshare(CLONE_NEWUSER) refuses a chrooted caller: this process
+# leaves the chroot (through argv[2], an empty directory) to unshare, and
+# returns to it before the exec.
+USERNS = '''import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+top = os.open('/', os.O_RDONLY)
+os.chroot(sys.argv[2])
+os.fchdir(top)
+for _ in range(64):
+    os.chdir('..')
+os.chroot('.')
+if libc.unshare(int(sys.argv[1])):
+    sys.exit('unshare: ' + os.strerror(ctypes.get_errno()))
+for name, line in (('setgroups', 'deny'), ('uid_map', '0 0 1'),
+                   ('gid_map', '0 0 1')):
+    with open('/proc/self/' + name, 'w') as f:
+        f.write(line)
+os.fchdir(top)
+os.chroot('.')
+os.execv(sys.argv[3], sys.argv[3:])
+'''
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWNET = 0x40000000
+
+
+def t_userns(flags, want):
+    """Root of a new user namespace has no CAP_NET_ADMIN over the initial
+    network namespace: EPERM there, and in a network namespace of its own
+    the connection does not exist."""
+    for ns, flag in (('user', CLONE_NEWUSER), ('net', CLONE_NEWNET)):
+        if flags & flag and not os.path.exists('/proc/self/ns/' + ns):
+            raise Skip('kernel without %s namespaces' % ns)
+    empty = tempfile.mkdtemp(prefix='ksrv-userns.')
+    try:
+        refused([sys.executable, '-c', USERNS, str(flags), empty], want)
+    finally:
+        os.rmdir(empty)
+
+
 def main():
     t = Suite('80-drop', 120, 90)
     t.cleanups.append(ensure_unloaded)
@@ -147,6 +260,13 @@ def main():
         t.run('bad input %r -> %s' % (text[:24], errno.errorcode[want]),
               t_bad, text, want)
     t.run('non-root cannot write', t_unprivileged)
+    t.run('non-root opener (setpriv nobody): EACCES', t_nobody_open)
+    t.run('root without CAP_NET_ADMIN: EPERM', t_root_without_cap)
+    t.run('descriptor opened by root works for nobody', t_fd_passed)
+    t.run('user namespace root, initial netns: EPERM', t_userns,
+          CLONE_NEWUSER, 'write EPERM')
+    t.run('user namespace root, own netns: ENOENT', t_userns,
+          CLONE_NEWUSER | CLONE_NEWNET, 'write ENOENT')
     log('drop tests done')
     t.run('rmmod', unload, 10, km)
     t.finish()
