@@ -13,6 +13,11 @@
 #include <linux/bvec.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
+#include <linux/cred.h>
+#include <linux/fs.h>
+#include <linux/fsnotify.h>
+#include <linux/mount.h>
+#include <linux/sched/task.h>
 
 /*
  * Page-based zero-copy sending of @n page fragments (@len bytes in all):
@@ -87,6 +92,60 @@ static inline void ksrv_compat_hold_net(struct sock *sk)
 	sk->sk_net_refcnt = 1;
 	get_net_track(net, &sk->ns_tracker, GFP_KERNEL);
 	sock_inuse_add(net, 1);
+}
+#endif
+
+/*
+ * A copy of the kernel's own credentials, to be narrowed down. 6.1 takes
+ * NULL for "the init credentials"; since 6.2 NULL is refused (with a
+ * warning) and &init_task means the same.
+ */
+#if KERNEL_VERSION(6, 2, 0) <= LINUX_VERSION_CODE
+static inline struct cred *ksrv_compat_kernel_cred(void)
+{
+	return prepare_kernel_cred(&init_task);
+}
+#else
+static inline struct cred *ksrv_compat_kernel_cred(void)
+{
+	return prepare_kernel_cred(NULL);
+}
+#endif
+
+/*
+ * The permission check of open(2) (may_open()'s inode_permission()) for
+ * @path, with the current credentials, through the mount's ID mapping:
+ * 6.3 replaced the mount's user namespace by a struct mnt_idmap.
+ */
+#if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
+static inline int ksrv_compat_path_permission(const struct path *path,
+					      int mask)
+{
+	return inode_permission(mnt_idmap(path->mnt), d_inode(path->dentry),
+				mask);
+}
+#else
+static inline int ksrv_compat_path_permission(const struct path *path,
+					      int mask)
+{
+	return inode_permission(mnt_user_ns(path->mnt), d_inode(path->dentry),
+				mask);
+}
+#endif
+
+/*
+ * The FS_OPEN event of a file opened with dentry_open(): 6.12's vfs_open()
+ * sends it itself; in 6.1 only the open system calls do. (The permission
+ * event, FAN_OPEN_PERM, comes from dentry_open() on both.)
+ */
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
+static inline void ksrv_compat_notify_open(struct file *file)
+{
+}
+#else
+static inline void ksrv_compat_notify_open(struct file *file)
+{
+	fsnotify_open(file);
 }
 #endif
 

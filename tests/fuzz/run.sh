@@ -9,7 +9,7 @@
 # Crashing inputs and logs are kept in the printed work directory.
 set -u
 
-ALL_TARGETS="request path range date services endpoint"
+ALL_TARGETS="request path range date services endpoint ids"
 
 usage() {
 	echo "usage: $0 [SECONDS [TARGET...]]"
@@ -61,6 +61,7 @@ sources() {
 	date) echo "$SRC/ksrv_http_date.c" ;;
 	services) echo "$CORE/ksrv_services.c" ;;
 	endpoint) echo "$CORE/ksrv_endpoint.c" ;;
+	ids) echo "$SRC/ksrv_http_ids.c" ;;
 	esac
 }
 

@@ -243,7 +243,7 @@ static int http_start_linger(struct ksrv_conn *conn, struct ksrv_http_conn *h)
 	return http_linger(conn, h);
 }
 
-static int http_data_ready(struct ksrv_conn *conn)
+static int http_serve_conn(struct ksrv_conn *conn)
 {
 	struct ksrv_http_conn *h = ksrv_conn_priv(conn);
 	int round, err;
@@ -276,6 +276,16 @@ static int http_data_ready(struct ksrv_conn *conn)
 	return 0;
 }
 
+/* Every look-up, open and read is done as the HTTP identity. */
+static int http_data_ready(struct ksrv_conn *conn)
+{
+	const struct cred *old = ksrv_http_cred_enter();
+	int err = http_serve_conn(conn);
+
+	ksrv_http_cred_leave(old);
+	return err;
+}
+
 static int http_open(struct ksrv_conn *conn)
 {
 	struct ksrv_http_conn *h = ksrv_conn_priv(conn);
@@ -292,7 +302,7 @@ static int http_open(struct ksrv_conn *conn)
  * A lingering connection has its response queued: let it drain. A peer
  * that stopped reading a response, though, is reset.
  */
-static bool http_timeout(struct ksrv_conn *conn)
+static bool http_expire(struct ksrv_conn *conn)
 {
 	struct ksrv_http_conn *h = ksrv_conn_priv(conn);
 
@@ -307,6 +317,15 @@ static bool http_timeout(struct ksrv_conn *conn)
 	return ksrv_http_out_send(conn, &h->out) == 0;
 }
 
+static bool http_timeout(struct ksrv_conn *conn)
+{
+	const struct cred *old = ksrv_http_cred_enter();
+	bool done = http_expire(conn);
+
+	ksrv_http_cred_leave(old);
+	return done;
+}
+
 static void http_release(struct ksrv_conn *conn)
 {
 	struct ksrv_http_conn *h = ksrv_conn_priv(conn);
@@ -317,7 +336,9 @@ static void http_release(struct ksrv_conn *conn)
 
 static int http_start(void)
 {
-	return ksrv_http_root_start();
+	int err = ksrv_http_cred_start();
+
+	return err ? err : ksrv_http_root_start();
 }
 
 static const struct ksrv_proto_ops http_ops = {
@@ -352,5 +373,6 @@ void ksrv_http_exit(void)
 {
 	ksrv_proto_unregister(&http_ops);
 	ksrv_http_root_exit();
+	ksrv_http_cred_exit();
 	ksrv_http_resp_exit();
 }

@@ -7,6 +7,7 @@
 #ifndef _KSRV_HTTP_H
 #define _KSRV_HTTP_H
 
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/path.h>
 #include <linux/types.h>
@@ -49,11 +50,9 @@ extern bool ksrv_http_listing;
  * @body: generated body (error page, listing), kvmalloc'ed, or NULL
  * @blen: bytes in @body
  * @boff: bytes of @body sent
- * @path: file whose bytes [@pos, @end) follow the head; valid when
- *	@has_file is set
- * @has_file: a file body is to be sent
- * @file: @path opened, only once a page was not in the page cache; most
- *	responses are sent from the cache without opening the file at all
+ * @file: the opened file whose bytes [@pos, @end) follow the head, or
+ *	NULL; opened with the HTTP identity's credentials even when all its
+ *	pages are cached, so that every response passes open's checks
  * @bounce: buffer for file bytes read without the page cache, or NULL
  * @pos: next file offset to send
  * @end: file offset after the last byte to send
@@ -69,8 +68,6 @@ struct ksrv_http_out {
 	char *body;
 	size_t blen;
 	size_t boff;
-	struct path path;
-	bool has_file;
 	struct file *file;
 	char *bounce;
 	loff_t pos;
@@ -119,10 +116,17 @@ struct ksrv_http_file {
 	struct kstat stat;
 };
 
+/* ksrv_http_cred.c */
+int ksrv_http_cred_start(void);
+void ksrv_http_cred_exit(void);
+const struct cred *ksrv_http_cred_enter(void);
+void ksrv_http_cred_leave(const struct cred *old);
+
 /* ksrv_http_root.c */
 int ksrv_http_root_start(void);
 void ksrv_http_root_exit(void);
 int ksrv_http_lookup(const char *rel, struct ksrv_http_file *f);
+struct file *ksrv_http_open(const struct path *path, int flags, int mask);
 
 /* ksrv_http_resp.c */
 int ksrv_http_status_index(unsigned int status);

@@ -55,7 +55,9 @@ static int list_collect(struct ksrv_http_file *dir, struct list_ctx *l)
 	struct file *file;
 	int err;
 
-	file = dentry_open(&dir->path, O_RDONLY | O_DIRECTORY, current_cred());
+	/* Listing needs what ls needs: read and search permission. */
+	file = ksrv_http_open(&dir->path, O_RDONLY | O_DIRECTORY,
+			      MAY_READ | MAY_EXEC);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	err = iterate_dir(file, &l->ctx);

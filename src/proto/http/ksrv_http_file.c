@@ -135,21 +135,19 @@ static int http_head_file(struct http_ctx *c, unsigned int status,
 	return 0;
 }
 
-/* The file is opened only if a page has to be read in; see
- * ksrv_http_out_send().
- */
-static int http_open_body(struct http_ctx *c, u64 start, u64 len)
+/* The response sends [start, start + len) of @file and now owns it. */
+static void http_body(struct http_ctx *c, struct file *file, u64 start,
+		      u64 len)
 {
 	struct ksrv_http_out *out = c->out;
 
-	if (c->head_only || !len)
-		return 0;
-	out->path = c->f.path;
-	path_get(&out->path);
-	out->has_file = true;
+	if (c->head_only || !len) {
+		fput(file);
+		return;
+	}
+	out->file = file;
 	out->pos = start;
 	out->end = start + len;
-	return 0;
 }
 
 static int http_serve_file(struct http_ctx *c)
@@ -157,16 +155,27 @@ static int http_serve_file(struct http_ctx *c)
 	const struct ksrv_http_request *req = c->req;
 	u64 size = c->f.stat.size, start = 0, len = size;
 	char etag[ETAG_SIZE], cr[64];
-	int r, err;
+	struct file *file;
+	int r;
 
+	/* Opened before anything about the file is told, whatever the
+	 * request and even if its pages are cached: a file the identity
+	 * may not read gets 403, not its size or validators.
+	 */
+	file = ksrv_http_open(&c->f.path, O_RDONLY | O_LARGEFILE, MAY_READ);
+	if (IS_ERR(file))
+		return http_fail(c, http_lookup_status(PTR_ERR(file)), NULL);
 	http_etag(&c->f.stat, etag);
-	if (http_not_modified(req, &c->f.stat, etag))
+	if (http_not_modified(req, &c->f.stat, etag)) {
+		fput(file);
 		return http_head_file(c, 304, etag, 0, 0);
+	}
 	r = KSRV_HTTP_RANGE_IGNORE;
 	if (http_range_applies(req, etag))
 		r = ksrv_http_range_parse(req->range.ptr, req->range.len, size,
 					  &start, &len);
 	if (r == KSRV_HTTP_RANGE_UNSATISFIABLE) {
+		fput(file);
 		snprintf(cr, sizeof(cr), "Content-Range: bytes */%llu\r\n",
 			 size);
 		return http_fail(c, 416, cr);
@@ -175,9 +184,7 @@ static int http_serve_file(struct http_ctx *c)
 		start = 0;
 		len = size;
 	}
-	err = http_open_body(c, start, len);
-	if (err)
-		return http_fail(c, http_lookup_status(err), NULL);
+	http_body(c, file, start, len);
 	return http_head_file(c, r == KSRV_HTTP_RANGE_SATISFIABLE ? 206 : 200,
 			      etag, start, len);
 }

@@ -229,9 +229,6 @@ void ksrv_http_out_reset(struct ksrv_http_out *out)
 	out->bounce = NULL;
 	if (out->file)
 		fput(out->file);
-	if (out->has_file)
-		path_put(&out->path);
-	out->has_file = false;
 	kvfree(out->body);
 	out->file = NULL;
 	out->body = NULL;
@@ -263,7 +260,7 @@ static int http_send_buf(struct ksrv_conn *conn, const char *buf, size_t len,
 /* The page at @pos from the page cache, up to date, or NULL. */
 static struct page *http_cached_page(struct ksrv_http_out *out, loff_t pos)
 {
-	struct address_space *mapping = d_inode(out->path.dentry)->i_mapping;
+	struct address_space *mapping = out->file->f_mapping;
 	struct page *page = find_get_page(mapping, pos >> PAGE_SHIFT);
 
 	if (page && !PageUptodate(page)) {
@@ -311,32 +308,24 @@ static int http_send_cached(struct ksrv_conn *conn, struct ksrv_http_out *out)
 
 /*
  * The page at out->pos is not cached: read it in (which also starts
- * read-ahead), opening the file on first need. Return: 0 when it is cached
- * now; else the file system keeps no page cache for it, and the bytes read
- * are sent by copying (bytes queued); or a negative errno.
+ * read-ahead). Return: 0 when it is cached now; else the file system keeps
+ * no page cache for it, and the bytes read are sent by copying (bytes
+ * queued); or a negative errno.
  */
 static int http_send_uncached(struct ksrv_conn *conn,
 			      struct ksrv_http_out *out)
 {
 	size_t len = min_t(loff_t, PAGE_SIZE, out->end - out->pos);
-	struct file *file = out->file;
 	loff_t pos = out->pos;
 	struct page *page;
 	int n;
 
-	if (!file) {
-		file = dentry_open(&out->path, O_RDONLY | O_LARGEFILE,
-				   current_cred());
-		if (IS_ERR(file))
-			return PTR_ERR(file);
-		out->file = file;
-	}
 	if (!out->bounce) {
 		out->bounce = kmalloc(PAGE_SIZE, GFP_KERNEL);
 		if (!out->bounce)
 			return -ENOMEM;
 	}
-	n = kernel_read(file, out->bounce, len, &pos);
+	n = kernel_read(out->file, out->bounce, len, &pos);
 	if (n <= 0)
 		return n ? n : -EIO;	/* truncated under us */
 	page = http_cached_page(out, out->pos);
@@ -363,14 +352,14 @@ static int http_send_uncached(struct ksrv_conn *conn,
  */
 int ksrv_http_out_send(struct ksrv_conn *conn, struct ksrv_http_out *out)
 {
-	bool more = out->blen || out->has_file || out->close;
+	bool more = out->blen || out->file || out->close;
 	int n;
 
 	n = http_send_buf(conn, out->head, out->hlen, &out->hoff, more);
 	if (!n && out->body)
 		n = http_send_buf(conn, out->body, out->blen, &out->boff,
 				  out->close);
-	while (!n && out->has_file && out->pos < out->end) {
+	while (!n && out->file && out->pos < out->end) {
 		n = http_send_cached(conn, out);
 		if (!n)
 			n = http_send_uncached(conn, out);

@@ -102,11 +102,51 @@ BAD_VALUES = [
     ('http_listing=2', r'http_listing'),
     ('http_enable=maybe', r'http_enable'),
     ('http_bare_lf=2', r'http_bare_lf'),
+    ('http_user=0', r'http_user.*root'),
+    ('http_user=root', r"http_user 'root' is id 0"),
+    ('http_group=0', r'http_group.*root'),
+    ('http_group=root', r"http_group 'root' is id 0"),
+    ('http_user=no-such-user-ksrv', r"'no-such-user-ksrv'.*/etc/passwd"),
+    ('http_group=no-such-group-ksrv', r"'no-such-group-ksrv'.*/etc/group"),
+    ('http_user=a:b', r'http_user'),
+    ('http_user=-1', r'http_user'),
+    ('http_user=4294967295', r'http_user'),
+    ('http_group=' + 'g' * 33, r'http_group'),
 ]
 
 
 def t_bad_value(p, rx):
     check_bad([SERV, 'http_root=' + H.ROOT, p], errno.EINVAL, rx)
+
+
+def t_root_pseudo(root):
+    """A root on proc or sysfs would serve the machine's state."""
+    check_bad([SERV, 'http_root=' + root], errno.EINVAL,
+              re.escape(root) + r'.*pseudo file system')
+
+
+def t_numeric_ids():
+    """Numeric ids need no passwd line; such a user reads what others may."""
+    km = H.load_http('http_user=4242', 'http_group=4343')
+    try:
+        H.check_file_resp(get('/hello.txt'), 'hello.txt')
+        if not FAKE:
+            expect(any('uid 4242 gid 4343' in ln for ln in km.read()),
+                   'no "works as uid 4242 gid 4343" log line')
+    finally:
+        unload(10, km)
+
+
+def t_named_ids():
+    km = H.load_http('http_user=daemon', 'http_group=daemon')
+    try:
+        H.check_file_resp(get('/hello.txt'), 'hello.txt')
+        if not FAKE:
+            expect(any(re.search(r'works as uid 1 gid 1 ', ln)
+                       for ln in km.read()),
+                   'no "works as uid 1 gid 1" log line (daemon)')
+    finally:
+        unload(10, km)
 
 
 def t_disabled():
@@ -239,7 +279,8 @@ def t_bare_lf_on():
 
 WANT = {'http_enable': 'Y', 'http_root': None, 'http_header_timeout': '7',
         'http_keepalive_timeout': '9', 'http_max_requests': '77',
-        'http_listing': 'N', 'http_bare_lf': 'Y'}
+        'http_listing': 'N', 'http_bare_lf': 'Y', 'http_user': 'nobody',
+        'http_group': 'nogroup'}
 
 
 def t_sysfs():
@@ -285,6 +326,11 @@ def main():
     t.run('default http_root /var/www/html', t_default_root)
     for p, rx in BAD_VALUES:
         t.run('%s -> EINVAL' % p, t_bad_value, p, rx)
+    for root in ('/proc', '/sys', '/proc/sys'):
+        t.run('http_root=%s (pseudo fs) -> EINVAL' % root, t_root_pseudo,
+              root)
+    t.run('numeric http_user/http_group load and serve', t_numeric_ids)
+    t.run('http_user=daemon http_group=daemon by name', t_named_ids)
     t.run('http_enable=0 loads, http not listening', t_disabled)
     t.run('http and echo side by side', t_with_echo)
     t.run('two http ports', t_two_http)
