@@ -13,11 +13,13 @@
 #   QUICK=1            short variant of every suite, stock kernels only
 #                      (the debug lane is left out unless DEBUG=1)
 #   KERNELS="6.1 6.12" stock kernel series (or exact releases) to test
-#   DEBUG=1|0          the debug lane: the same suites, in their short
+#   DEBUG=1|0          the debug lanes: the same suites, in their short
 #                      variant, on the KASAN/kmemleak/lockdep/KFENCE/fault-
-#                      injection kernel that tests/debugkernel/build.sh
+#                      injection kernels that tests/debugkernel/build.sh
 #                      builds (the first build takes long; later runs reuse
 #                      the cached one). Default: 1, 0 with QUICK=1.
+#   DEBUG_KERNELS="6.1" series of the debug lanes (lanes debug-6.1, ...;
+#                      "6.1 6.12" adds the 6.12 debug kernel)
 #   DEBUG_FULL=1       the debug lane runs the full suites (over an hour)
 #   KSRV_TIME_SCALE=N  how much longer time limits are on the debug kernel
 #                      (default 3)
@@ -45,9 +47,25 @@ cd "$ROOT" || exit 2
 QUICK=${QUICK:-0}
 KERNELS=${KERNELS:-6.1 6.12}
 DEBUG=${DEBUG:-$([ "$QUICK" = 1 ] && echo 0 || echo 1)}
-if [ "$DEBUG" = 1 ] && [[ " $KERNELS " != *" debug "* ]]; then
-	KERNELS="$KERNELS debug"
+DEBUG_KERNELS=${DEBUG_KERNELS:-6.1}
+# Lanes: the stock series, then debug-SERIES for each debug kernel
+# ("debug" in KERNELS stands for all of DEBUG_KERNELS).
+STOCK_KERNELS="" DEBUG_LANES=""
+for s in $KERNELS; do
+	case $s in
+	debug) DEBUG=1 ;;
+	debug-*) DEBUG_LANES="$DEBUG_LANES $s" ;;
+	*) STOCK_KERNELS="$STOCK_KERNELS $s" ;;
+	esac
+done
+if [ "$DEBUG" = 1 ]; then
+	for d in $DEBUG_KERNELS; do
+		[[ " $DEBUG_LANES " == *" debug-$d "* ]] ||
+			DEBUG_LANES="$DEBUG_LANES debug-$d"
+	done
 fi
+STOCK_KERNELS=${STOCK_KERNELS# } DEBUG_LANES=${DEBUG_LANES# }
+KERNELS="$STOCK_KERNELS${DEBUG_LANES:+ $DEBUG_LANES}"
 DEBUG_FULL=${DEBUG_FULL:-0}
 DEBUG_SCALE=${KSRV_TIME_SCALE:-3}
 PARALLEL=${PARALLEL:-0}
@@ -148,12 +166,13 @@ fi
 step "build"
 declare -A KVER_OF=() BUILT=()
 for s in $KERNELS; do
-	if [ "$s" = debug ]; then
+	case $s in
+	debug-*)
 		mkdir -p "$OUT/$s"
-		step "debug kernel (tests/debugkernel/build.sh)"
+		step "$s kernel (tests/debugkernel/build.sh -s ${s#debug-})"
 		run_logged "$s/kernel built" "$OUT/$s/kernel-build.log" \
-			tests/debugkernel/build.sh || continue
-	fi
+			tests/debugkernel/build.sh -s "${s#debug-}" || continue ;;
+	esac
 	if ! k=$(ksrv_kver "$s"); then
 		record fail "$s/kernel installed"
 		continue
@@ -180,7 +199,7 @@ lane_run() {
 	# The debug kernel (KASAN, lockdep, ... under TCG) runs everything
 	# several times slower: its suites run in their short variant unless
 	# DEBUG_FULL=1, and every time limit is DEBUG_SCALE times longer.
-	if [ "$s" = debug ]; then
+	if [[ $s == debug-* ]]; then
 		# KASAN's shadow and kmemleak's metadata need room of their own.
 		mem=$((VM_MEM * 2))
 		[ "$DEBUG_FULL" = 1 ] || quick=1
@@ -226,22 +245,27 @@ lane_collect() {
 		"exit $(vmval "$d" guest_exit)"
 }
 
-# The debug lane takes longest; with PARALLEL=1 it boots in the background
-# while the stock lanes run one after the other.
-BG_PID=
+# The debug lanes take longest; with PARALLEL=1 they boot in the
+# background, one after the other, while the stock lanes run one after
+# the other in the foreground.
+BG_PID= BG_LANES=
+for s in $DEBUG_LANES; do
+	[ -n "${BUILT[$s]:-}" ] && BG_LANES="$BG_LANES $s"
+done
 # Without a debug guest the stock lanes have the CPUs to themselves.
-[ -n "${BUILT[debug]:-}" ] || PARALLEL=0
+[ -n "$BG_LANES" ] || PARALLEL=0
 if [ "$PARALLEL" = 1 ]; then
-	step "guest debug (${KVER_OF[debug]}), in the background"
-	lane_run debug >"$OUT/debug/lane.log" 2>&1 &
+	step "guests$BG_LANES, in the background"
+	(for s in $BG_LANES; do
+		lane_run "$s" >"$OUT/$s/lane.log" 2>&1
+	done) &
 	BG_PID=$!
 fi
 if [ "$LINT" != 0 ]; then
 	step "lint"
 	# The Debian kernels' W=1/sparse runs cover the code; the debug
 	# kernel adds nothing there.
-	lint_kernels=$(echo " $KERNELS " | sed 's/ debug / /g')
-	KERNELS="$lint_kernels" tests/lint.sh >"$OUT/lint.txt" 2>&1
+	KERNELS="$STOCK_KERNELS" tests/lint.sh >"$OUT/lint.txt" 2>&1
 	collect "lint/" "$OUT/lint.txt"
 	grep -q '^not ok' "$OUT/lint.txt" && grep '^# ' "$OUT/lint.txt" | head -n 60
 fi
@@ -261,16 +285,18 @@ done
 
 for s in $KERNELS; do
 	[ -n "${BUILT[$s]:-}" ] || continue
-	[ "$s" = debug ] && [ -n "$BG_PID" ] && continue
+	[[ $s == debug-* ]] && [ -n "$BG_PID" ] && continue
 	step "guest $s (${KVER_OF[$s]})"
 	lane_run "$s"
 	lane_collect "$s"
 done
 if [ -n "$BG_PID" ]; then
-	step "guest debug (${KVER_OF[debug]}): waiting for it"
+	step "guests$BG_LANES: waiting for them"
 	wait "$BG_PID"
-	cat "$OUT/debug/lane.log"
-	lane_collect debug
+	for s in $BG_LANES; do
+		cat "$OUT/$s/lane.log"
+		lane_collect "$s"
+	done
 fi
 
 step "summary"

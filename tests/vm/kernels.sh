@@ -11,30 +11,37 @@
 # Only the generic amd64 flavour is used: cloud and rt kernels lack
 # drivers or behave differently under test.
 #
-# "debug" is ksrv's debug kernel (KASAN, kmemleak, lockdep, fault
-# injection) that tests/debugkernel/build.sh builds and caches; it must
-# have been built. Its files are not under /boot: use ksrv_vmlinuz,
-# ksrv_kdir and ksrv_kconfig to find a release's kernel image, build tree
-# and config.
+# "debug" is ksrv's 6.1 debug kernel (KASAN, kmemleak, lockdep, fault
+# injection) that tests/debugkernel/build.sh builds and caches, and
+# "debug-6.12" the same on 6.12 ("debug-6.1" is "debug"); it must have
+# been built. Its files are not under /boot: use ksrv_vmlinuz, ksrv_kdir
+# and ksrv_kconfig to find a release's kernel image, build tree and config.
 
 KSRV_KERNELS_SH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-# ksrv_debug_dir: the cache directory of the built debug kernel, or fail.
+# ksrv_debug_dir [SERIES]: the cache directory of the built debug kernel
+# of SERIES (default 6.1), or fail.
 ksrv_debug_dir() {
-	"$KSRV_KERNELS_SH_DIR/../debugkernel/build.sh" -p
+	"$KSRV_KERNELS_SH_DIR/../debugkernel/build.sh" -s "${1:-6.1}" -p
 }
 
-# ksrv_is_debug KVER: KVER is the (built) debug kernel's release.
+# ksrv_is_debug KVER: KVER is a (built) debug kernel's release.
 ksrv_is_debug() {
 	local d
 	case $1 in *-ksrv-debug) ;; *) return 1 ;; esac
-	d=$(ksrv_debug_dir) && [ "$(cat "$d/release")" = "$1" ]
+	d=$(ksrv_debug_dir "$(ksrv_series "$1")") &&
+		[ "$(cat "$d/release")" = "$1" ]
+}
+
+# ksrv_debug_of KVER: the cache directory of debug release KVER.
+ksrv_debug_of() {
+	ksrv_debug_dir "$(ksrv_series "$1")"
 }
 
 # ksrv_vmlinuz KVER: the kernel image to boot.
 ksrv_vmlinuz() {
 	if ksrv_is_debug "$1"; then
-		echo "$(ksrv_debug_dir)/bzImage"
+		echo "$(ksrv_debug_of "$1")/bzImage"
 	else
 		echo "/boot/vmlinuz-$1"
 	fi
@@ -43,7 +50,7 @@ ksrv_vmlinuz() {
 # ksrv_kdir KVER: the build tree to build ksrv against (KDIR).
 ksrv_kdir() {
 	if ksrv_is_debug "$1"; then
-		echo "$(ksrv_debug_dir)/obj"
+		echo "$(ksrv_debug_of "$1")/obj"
 	else
 		echo "/lib/modules/$1/build"
 	fi
@@ -52,7 +59,7 @@ ksrv_kdir() {
 # ksrv_kconfig KVER: the kernel's .config.
 ksrv_kconfig() {
 	if ksrv_is_debug "$1"; then
-		echo "$(ksrv_debug_dir)/config"
+		echo "$(ksrv_debug_of "$1")/config"
 	else
 		echo "/boot/config-$1"
 	fi
@@ -69,16 +76,19 @@ ksrv_kver() {
 		echo "$series"
 		return 0
 	fi
-	if [ "$series" = debug ]; then
-		local d
-		if ! d=$(ksrv_debug_dir); then
-			echo "ksrv_kver: the debug kernel is not built (or is" \
-				"out of date); run tests/debugkernel/build.sh" >&2
+	case $series in
+	debug | debug-*)
+		local d ds=${series#debug}
+		ds=${ds#-}
+		if ! d=$(ksrv_debug_dir "${ds:-6.1}"); then
+			echo "ksrv_kver: the ${ds:-6.1} debug kernel is not built" \
+				"(or is out of date); run tests/debugkernel/build.sh" \
+				"-s ${ds:-6.1}" >&2
 			return 1
 		fi
 		cat "$d/release"
-		return 0
-	fi
+		return 0 ;;
+	esac
 	for f in /boot/vmlinuz-"$series".*-amd64; do
 		[ -e "$f" ] || continue
 		k=${f#/boot/vmlinuz-}
