@@ -13,7 +13,6 @@
  * IPv4 address it is.
  */
 #include <linux/hashtable.h>
-#include <linux/jhash.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <net/ipv6.h>
@@ -55,10 +54,26 @@ static struct ksrv_client *ksrv_client_find(const struct in6_addr *addr,
 	return NULL;
 }
 
+/* Counts one more connection of @c (NULL: no entry, no memory for one). */
+static struct ksrv_client *ksrv_client_take(struct ksrv_client *c,
+					    unsigned int limit)
+{
+	lockdep_assert_held(&clients_lock);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	if (limit && c->count >= limit)
+		return ERR_PTR(-EBUSY);
+	c->count++;
+	return c;
+}
+
 /**
  * ksrv_client_get() - count a new connection against its peer address
  * @sk: the accepted socket
  * @limit: connections one address may hold, 0 for no limit
+ *
+ * Only an address not yet in the table costs an allocation, made outside
+ * the lock.
  *
  * Context: process context.
  * Return: the client, to be given back with ksrv_client_put() when the
@@ -73,10 +88,19 @@ struct ksrv_client *ksrv_client_get(const struct sock *sk,
 	u32 hash;
 
 	ksrv_client_addr(sk, &addr);
-	hash = jhash2(addr.s6_addr32, 4, 0);
-	/* Allocated before the lock; freed again when the address is known. */
+	hash = ipv6_addr_hash(&addr);
+	spin_lock(&clients_lock);
+	c = ksrv_client_find(&addr, hash);
+	if (c) {
+		c = ksrv_client_take(c, limit);
+		spin_unlock(&clients_lock);
+		return c;
+	}
+	spin_unlock(&clients_lock);
+
 	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
 	spin_lock(&clients_lock);
+	/* Another connection of the address may have added it meanwhile. */
 	c = ksrv_client_find(&addr, hash);
 	if (!c && fresh) {
 		c = fresh;
@@ -84,12 +108,7 @@ struct ksrv_client *ksrv_client_get(const struct sock *sk,
 		c->addr = addr;
 		hash_add(clients, &c->node, hash);
 	}
-	if (!c)
-		c = ERR_PTR(-ENOMEM);
-	else if (limit && c->count >= limit)
-		c = ERR_PTR(-EBUSY);
-	else
-		c->count++;
+	c = ksrv_client_take(c, limit);
 	spin_unlock(&clients_lock);
 	kfree(fresh);
 	return c;
