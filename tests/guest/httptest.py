@@ -25,7 +25,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from ksrvtest import (FAKE, Fail, Skip, deadline, expect, load,  # noqa
-                      modinfo_text, port_listening, wait_for)
+                      modinfo_text, port_listening, tcp_state, wait_for)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # Overridable for host-side development against a stand-in server.
@@ -293,20 +293,23 @@ class Conn:
             n = self.sock.send(mv[:65536])
             mv = mv[n:]
 
+    def _timeout(self):
+        return Fail('timeout waiting for response data (have %d bytes: %r; '
+                    '%s)' % (len(self.buf), bytes(self.buf[:200]),
+                             tcp_state(self.sock)))
+
     def _fill(self, dl):
         """Read more into buf; False on EOF/RST. Raises Fail on timeout."""
         if self.eof:
             return False
         t = dl - time.monotonic()
         if t <= 0:
-            raise Fail('timeout waiting for response data (have %d bytes: '
-                       '%r)' % (len(self.buf), bytes(self.buf[:200])))
+            raise self._timeout()
         self.sock.settimeout(t)
         try:
             d = self.sock.recv(1 << 20)
         except socket.timeout:
-            raise Fail('timeout waiting for response data (have %d bytes: '
-                       '%r)' % (len(self.buf), bytes(self.buf[:200])))
+            raise self._timeout()
         except ConnectionResetError:
             d = b''
         if not d:

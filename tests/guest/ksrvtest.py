@@ -23,6 +23,7 @@ import resource
 import selectors
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -618,6 +619,24 @@ def send_all(s, data, dl):
         mv = mv[n:]
 
 
+def tcp_state(s):
+    """The client side's view of a stalled connection, for a time-out
+    message: whether what it sent was acknowledged (unacked, retransmits)
+    and how long ago data last came (ms), from TCP_INFO."""
+    try:
+        b = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+        st, _, retr = struct.unpack_from('BBB', b, 0)
+        rto, _, _, _, unacked = struct.unpack_from('5I', b, 8)
+        last_sent, _, last_recv = struct.unpack_from('3I', b, 44)
+        total_retr, = struct.unpack_from('I', b, 100)
+    except (OSError, struct.error):
+        return 'no tcp_info'
+    return ('tcp state %d, unacked %d, retransmits %d (%d in all), rto %d '
+            'ms, last data sent %d ms / received %d ms ago' %
+            (st, unacked, retr, total_retr, rto // 1000, last_sent,
+             last_recv))
+
+
 def recv_exact(s, n, dl):
     buf = bytearray()
     while len(buf) < n:
@@ -625,7 +644,8 @@ def recv_exact(s, n, dl):
         try:
             chunk = s.recv(min(n - len(buf), 262144))
         except socket.timeout:
-            raise Fail('timeout after %d of %d bytes' % (len(buf), n))
+            raise Fail('timeout after %d of %d bytes (%s)' %
+                       (len(buf), n, tcp_state(s)))
         if not chunk:
             raise Fail('EOF after %d of %d bytes' % (len(buf), n))
         buf += chunk
