@@ -10,9 +10,9 @@
 #     attempt must load cleanly or fail with an error and leave nothing
 #     behind (no module, no listener, no /proc/ksrv).
 # (b) echo and HTTP clients while failslab fails ~15% of the allocations of
-#     kernel worker threads (ksrv's accept and connection work run there;
-#     in dispatch=thread also of its connection threads, flagged as they
-#     appear). Not kthreadd: thread creation failing in there trips a
+#     the kernel workers that run ksrv's accept and connection work (in
+#     dispatch=thread also of its connection threads), flagged as they
+#     appear and unflagged when they move to another workqueue. Not kthreadd: thread creation failing in there trips a
 #     WARN_ON_ONCE in 6.1's vmalloc (adjust_va_to_fit_type) that
 #     panic_on_warn turns into a panic, nothing of ksrv's. 6.1
 #     has no stack-trace filter (require-start/-end) on x86_64, so the
@@ -91,6 +91,23 @@ make_it_fail() {
 		{ read -r comm <"$p/comm"; } 2>/dev/null || continue
 		[[ $comm =~ $2 ]] || continue
 		{ echo "$1" >"$p/make-it-fail"; } 2>/dev/null
+	done
+}
+
+# flag_only PATTERN: make-it-fail on the tasks whose comm matches PATTERN,
+# off on every other kernel worker. A worker's comm names the workqueue of
+# the last item it ran ("kworker/u4:2-ksrv", "+ksrv" while running it):
+# the unbound pool is shared, and a flagged worker that goes on to run the
+# 9p client's work fails the guest's root file system for good.
+flag_only() {
+	local p comm
+	for p in /proc/[0-9]*; do
+		{ read -r comm <"$p/comm"; } 2>/dev/null || continue
+		if [[ $comm =~ $1 ]]; then
+			{ echo 1 >"$p/make-it-fail"; } 2>/dev/null
+		elif [[ $comm == kworker/* ]]; then
+			{ echo 0 >"$p/make-it-fail"; } 2>/dev/null
+		fi
 	done
 }
 
@@ -527,13 +544,14 @@ part_b() {
 
 	fa_set failslab/task-filter Y
 	fa_set failslab/probability 15
-	make_it_fail 1 "$tasks"
-	# Connection threads come and go: flag new ones as they appear.
+	flag_only "$tasks"
+	# Connection threads come and go, and workers move between
+	# workqueues: follow them.
 	(
 		end=$((SECONDS + B_SECS + 30))
 		while [ $SECONDS -lt $end ]; do
-			make_it_fail 1 "$tasks"
-			sleep 0.3
+			flag_only "$tasks"
+			sleep 0.2
 		done
 	) &
 	local flagger=$!
@@ -592,9 +610,9 @@ part_b() {
 }
 
 if [[ $PARTS == *b* ]]; then
-	part_b workqueue '^kworker/'
+	part_b workqueue '^kworker/.*[-+]ksrv$'
 	diag "workqueue round done at $((SECONDS - T0))s"
-	part_b thread '^(kworker/|ksrv/)'
+	part_b thread '^(kworker/.*[-+]ksrv|ksrv/.*)$'
 	diag "thread round done at $((SECONDS - T0))s"
 	log_check traffic
 fi
