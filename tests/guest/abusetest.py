@@ -37,8 +37,8 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from ksrvtest import (FAKE, QUICK, Fail, connect, deadline, echo_once,  # noqa
-                      expect, log, meminfo, read_stats, tcp_inuse,
-                      wait_for)
+                      delete_module, expect, in_thread, log, meminfo,
+                      read_stats, tcp_inuse, wait_for)
 import httptest as H  # noqa
 
 MP = multiprocessing.get_context('fork')
@@ -658,30 +658,33 @@ def rmmod_watched(limit, hard=90.0):
     """rmmod ksrv; if it is still running after `limit` seconds, collect
     what it and ksrv's workers are doing. Returns (ok, msg, seconds,
     diagnostics)."""
-    import subprocess
     t0 = time.monotonic()
-    p = subprocess.Popen(['rmmod', 'ksrv'], stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, text=True)
+    call = in_thread(delete_module)
     diag = []
-    try:
-        out, _ = p.communicate(timeout=limit)
-    except subprocess.TimeoutExpired:
+    res = call.wait(limit)
+    if res is None:
         diag.append('rmmod still running after %.0fs' % limit)
-        diag += _task_stacks(lambda c, s, st: c == 'rmmod' or s == 'D' or
-                             'ksrv' in st)
+        diag += _task_stacks(lambda c, s, st: s == 'D' or 'ksrv' in st)
+        for tid in os.listdir('/proc/self/task'):
+            try:
+                with open('/proc/self/task/%s/stack' % tid) as f:
+                    st = f.read()
+            except OSError:
+                continue
+            if 'delete_module' in st:
+                diag.append('rmmod (thread %s):\n%s' % (tid, st.rstrip()))
         try:
             with open('/proc/net/sockstat') as f:
                 diag.append(f.read().strip())
         except OSError:
             pass
-        try:
-            out, _ = p.communicate(timeout=max(1.0, hard - limit))
-        except subprocess.TimeoutExpired:
+        res = call.wait(max(1.0, hard - limit))
+        if res is None:
             dt = time.monotonic() - t0
             return False, 'rmmod still running after %.0fs' % dt, dt, diag
     dt = time.monotonic() - t0
-    if p.returncode != 0:
-        return False, (out or '').strip(), dt, diag
+    if res != 0:
+        return False, 'delete_module: %s' % os.strerror(res), dt, diag
     return True, '', dt, diag
 
 
