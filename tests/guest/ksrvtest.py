@@ -597,6 +597,19 @@ def expect_all_closed(port, proto='echo', timeout=10.0):
     expect(o == 0, 'open %s after all clients closed' % o)
 
 
+def tcp_ext():
+    """TcpExt counters from /proc/net/netstat."""
+    with open('/proc/net/netstat') as f:
+        lines = [l.split() for l in f if l.startswith('TcpExt:')]
+    return dict(zip(lines[0][1:], map(int, lines[1][1:])))
+
+
+def softnet_dropped():
+    """Packets the per-CPU input backlogs dropped (loopback included)."""
+    with open('/proc/net/softnet_stat') as f:
+        return sum(int(l.split()[1], 16) for l in f)
+
+
 def tcp_inuse():
     """TCP + TCP6 sockets in use (hashed, not TIME_WAIT)."""
     total = 0

@@ -19,7 +19,8 @@ from ksrvtest import (QUICK, Fail, Skip, Suite, connect, each_dispatch,
                       deadline, wait_for,
                       echo_once, echo_stream, expect, have_stats,
                       rand_bytes, recv_until_close, send_then_shutdown, stat, tcp_inuse,
-                      unload, wait_inuse, wait_stat, ensure_unloaded, first_diff, sh)
+                      unload, wait_inuse, wait_stat, ensure_unloaded, first_diff, sh,
+                      softnet_dropped, tcp_ext)
 
 PORT = 12345
 STREAM = (1 if QUICK else 3) * 1024 * 1024
@@ -85,19 +86,6 @@ LISTEN_COUNTERS = ('ListenOverflows', 'ListenDrops', 'TCPReqQFullDrop',
                    'TCPBacklogDrop', 'TCPAbortOnData', 'TCPAbortOnClose',
                    'EmbryonicRsts')
 STORM = 100 if QUICK else 400
-
-
-def tcp_ext():
-    """TcpExt counters from /proc/net/netstat."""
-    with open('/proc/net/netstat') as f:
-        lines = [l.split() for l in f if l.startswith('TcpExt:')]
-    return dict(zip(lines[0][1:], map(int, lines[1][1:])))
-
-
-def softnet_dropped():
-    """Packets the per-CPU input backlogs dropped (loopback included)."""
-    with open('/proc/net/softnet_stat') as f:
-        return sum(int(l.split()[1], 16) for l in f)
 
 
 def _reset_conns(n, hop):
