@@ -64,8 +64,8 @@ bench-http:
 	@tests/bench/http-bench.sh $(BENCH_ARGS)
 
 # The KASAN/kmemleak/lockdep kernels of `make check` (cached; built on
-# first use): DEBUG_KERNELS="6.1 6.12" builds both.
-DEBUG_KERNELS ?= 6.1
+# first use): both series; DEBUG_KERNELS=6.1 only the 6.1 one.
+DEBUG_KERNELS ?= 6.1 6.12
 debug-kernel:
 	@for s in $(DEBUG_KERNELS); do tests/debugkernel/build.sh -s $$s || exit 1; done
 

@@ -18,18 +18,17 @@
 #                      injection kernels that tests/debugkernel/build.sh
 #                      builds (the first build takes long; later runs reuse
 #                      the cached one). Default: 1, 0 with QUICK=1.
-#   DEBUG_KERNELS="6.1" series of the debug lanes (lanes debug-6.1, ...;
-#                      "6.1 6.12" adds the 6.12 debug kernel)
+#   DEBUG_KERNELS="6.1 6.12" series of the debug lanes (lanes debug-6.1,
+#                      debug-6.12); "6.1" leaves the 6.12 one out
 #   DEBUG_FULL=1       the debug lane runs the full suites (over an hour)
 #   KSRV_TIME_SCALE=N  how much longer time limits are on the debug kernel
 #                      (default 3)
-#   PARALLEL=1|0       PARALLEL=1: the debug lane boots alongside lint,
-#                      host tests and the stock lanes: two guests share
-#                      the CPUs, so every upper time bound in both is
-#                      KSRV_CPU_SHARE (2) times longer; the workloads are
-#                      unchanged. About 8 minutes faster, but not the
-#                      default (0) while 20-echo-exact loses a connection
-#                      count under it now and then (see testing.md)
+#   PARALLEL=1|0       1 (the default): two guests at a time, the lanes
+#                      taken from one queue, debug lanes first, one runner
+#                      from the start and one after lint and host tests;
+#                      every upper time bound in a guest is KSRV_CPU_SHARE
+#                      (2) times longer, workloads are unchanged. 0: one
+#                      lane after the other, after lint and host tests
 #   KSRV_SUITES=...    only guest suites whose name contains one of these
 #   LINT=0             skip tests/lint.sh
 #   VERBOSE=1          copy guest consoles to stdout while they run
@@ -47,7 +46,7 @@ cd "$ROOT" || exit 2
 QUICK=${QUICK:-0}
 KERNELS=${KERNELS:-6.1 6.12}
 DEBUG=${DEBUG:-$([ "$QUICK" = 1 ] && echo 0 || echo 1)}
-DEBUG_KERNELS=${DEBUG_KERNELS:-6.1}
+DEBUG_KERNELS=${DEBUG_KERNELS:-6.1 6.12}
 # Lanes: the stock series, then debug-SERIES for each debug kernel
 # ("debug" in KERNELS stands for all of DEBUG_KERNELS).
 STOCK_KERNELS="" DEBUG_LANES=""
@@ -68,7 +67,7 @@ STOCK_KERNELS=${STOCK_KERNELS# } DEBUG_LANES=${DEBUG_LANES# }
 KERNELS="$STOCK_KERNELS${DEBUG_LANES:+ $DEBUG_LANES}"
 DEBUG_FULL=${DEBUG_FULL:-0}
 DEBUG_SCALE=${KSRV_TIME_SCALE:-3}
-PARALLEL=${PARALLEL:-0}
+PARALLEL=${PARALLEL:-1}
 CPU_SHARE=${KSRV_CPU_SHARE:-2}
 [ "$DEBUG" = 1 ] || PARALLEL=0
 LINT=${LINT:-1}
@@ -245,20 +244,54 @@ lane_collect() {
 		"exit $(vmval "$d" guest_exit)"
 }
 
-# The debug lanes take longest; with PARALLEL=1 they boot in the
-# background, one after the other, while the stock lanes run one after
-# the other in the foreground.
-BG_PID= BG_LANES=
-for s in $DEBUG_LANES; do
-	[ -n "${BUILT[$s]:-}" ] && BG_LANES="$BG_LANES $s"
+# With PARALLEL=1 two guests run at once: the lanes form one queue, the
+# debug lanes (the longest) first. A background runner takes lanes from it
+# from the start; the foreground joins in after lint and the host tests.
+# Without PARALLEL=1 the lanes run one after the other after them.
+LANES=
+for s in $DEBUG_LANES $STOCK_KERNELS; do
+	[ -n "${BUILT[$s]:-}" ] && LANES="$LANES $s"
 done
-# Without a debug guest the stock lanes have the CPUs to themselves.
-[ -n "$BG_LANES" ] || PARALLEL=0
+LANES=${LANES# }
+# One lane alone has the CPUs to itself.
+[[ $LANES == *" "* ]] || PARALLEL=0
+if [ "$PARALLEL" != 1 ]; then
+	# One after the other: the stock lanes first, the quickest word on
+	# whether anything is broken.
+	LANES=
+	for s in $KERNELS; do
+		[ -n "${BUILT[$s]:-}" ] && LANES="$LANES $s"
+	done
+	LANES=${LANES# }
+fi
+QUEUE=$OUT/.lane-queue
+echo 0 >"$QUEUE"
+
+# take_lane: print the next lane of the queue and take it off; false when
+# none is left.
+take_lane() {
+	local i lanes
+	read -ra lanes <<<"$LANES"
+	i=$(flock "$QUEUE" sh -c 'i=$(cat "$1"); echo $((i + 1)) >"$1"; echo "$i"' \
+		sh "$QUEUE")
+	[ "$i" -lt "${#lanes[@]}" ] || return 1
+	echo "${lanes[$i]}"
+}
+
+# lane_runner: run lanes from the queue until it is empty.
+lane_runner() {
+	local s
+	while s=$(take_lane); do
+		echo "=== guest $s (${KVER_OF[$s]}) started at" \
+			"$(($(date +%s) - T_START))s" >"$OUT/$s/lane.log"
+		lane_run "$s" >>"$OUT/$s/lane.log" 2>&1
+	done
+}
+
+BG_PID=
 if [ "$PARALLEL" = 1 ]; then
-	step "guests$BG_LANES, in the background"
-	(for s in $BG_LANES; do
-		lane_run "$s" >"$OUT/$s/lane.log" 2>&1
-	done) &
+	step "guests $LANES: two at a time, the first in the background"
+	lane_runner &
 	BG_PID=$!
 fi
 if [ "$LINT" != 0 ]; then
@@ -283,18 +316,19 @@ for t in tests/host/*.sh; do
 	fi
 done
 
-for s in $KERNELS; do
-	[ -n "${BUILT[$s]:-}" ] || continue
-	[[ $s == debug-* ]] && [ -n "$BG_PID" ] && continue
-	step "guest $s (${KVER_OF[$s]})"
-	lane_run "$s"
-	lane_collect "$s"
-done
-if [ -n "$BG_PID" ]; then
-	step "guests$BG_LANES: waiting for them"
+if [ "$PARALLEL" = 1 ]; then
+	step "guests: the foreground joins the queue"
+	lane_runner
 	wait "$BG_PID"
-	for s in $BG_LANES; do
+	step "guests done"
+	for s in $LANES; do
 		cat "$OUT/$s/lane.log"
+		lane_collect "$s"
+	done
+else
+	for s in $LANES; do
+		step "guest $s (${KVER_OF[$s]})"
+		lane_run "$s"
 		lane_collect "$s"
 	done
 fi
