@@ -21,7 +21,7 @@ KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
 # sources under build/<release>/.
 BUILD = build/$(KREL)
 
-SOURCES := Kbuild $(shell find src include -name '*.[ch]')
+SOURCES := Kbuild $(shell find src include -name Kbuild -o -name '*.[ch]')
 
 .PHONY: all module userspace check check-fresh lint run bench bench-http unit fuzz debug-kernel clean
 

@@ -28,7 +28,7 @@ not_ok() { echo "not ok - $*"; FAILS=$((FAILS + 1)); }
 diag() { sed 's/^/# /'; }
 
 # Our sources, as the top-level Makefile copies them into a build dir.
-SOURCES=$( (echo Kbuild; find src include -name '*.[ch]') | LC_ALL=C sort)
+SOURCES=$( (echo Kbuild; find src include -name Kbuild -o -name '*.[ch]') | LC_ALL=C sort)
 
 lint_build() {
 	local series=$1 kver dir log ours

@@ -13,7 +13,7 @@
 #include <linux/workqueue.h>
 
 #include <ksrv.h>
-#include "ksrv_services.h"
+#include "ksrv_svcspec.h"
 
 struct kmem_cache;
 struct sock;

@@ -9,7 +9,7 @@
 #include <linux/module.h>
 #include <linux/workqueue.h>
 
-#include <ksrv_builtin.h>
+#include "ksrv_builtin.h"
 #include "ksrv_core.h"
 
 struct workqueue_struct *ksrv_wq;

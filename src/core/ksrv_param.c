@@ -27,12 +27,12 @@ enum ksrv_dispatch ksrv_param_dispatch = KSRV_DISPATCH_WORKQUEUE;
 static int services_set(const char *val, const struct kernel_param *kp)
 {
 	struct ksrv_service_spec specs[KSRV_MAX_SERVICES];
-	struct ksrv_services_result res;
+	struct ksrv_svcspec_result res;
 
-	ksrv_services_parse(val, strlen(val), specs, KSRV_MAX_SERVICES, &res);
+	ksrv_svcspec_parse(val, strlen(val), specs, KSRV_MAX_SERVICES, &res);
 	if (res.err) {
 		pr_err("services: '%.*s': %s\n", (int)min_t(size_t, res.badlen, 64),
-		       res.bad, ksrv_services_strerror(res.err));
+		       res.bad, ksrv_svcspec_strerror(res.err));
 		return -EINVAL;
 	}
 	memcpy(ksrv_param_specs, specs, sizeof(specs));

@@ -18,7 +18,7 @@
 #include <linux/slab.h>
 
 #include <ksrv.h>
-#include <ksrv_builtin.h>
+#include "ksrv_builtin.h"
 #include "ksrv_http.h"
 
 /* Requests handled per run before other connections get a turn. */

@@ -4,15 +4,15 @@
  * Every entry is checked completely so that insmod can name the first bad
  * token; nothing is accepted by guessing (no default ports, no blanks).
  */
-#include "ksrv_services.h"
+#include "ksrv_svcspec.h"
 
 static bool name_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-static enum ksrv_services_err parse_name(const char *s, size_t len,
-					 char *out)
+static enum ksrv_svcspec_err parse_name(const char *s, size_t len,
+					char *out)
 {
 	size_t i;
 
@@ -27,8 +27,8 @@ static enum ksrv_services_err parse_name(const char *s, size_t len,
 	return KSRV_SVC_OK;
 }
 
-static enum ksrv_services_err parse_port(const char *s, size_t len,
-					 unsigned short *port)
+static enum ksrv_svcspec_err parse_port(const char *s, size_t len,
+					unsigned short *port)
 {
 	unsigned long v = 0;
 	size_t i;
@@ -49,11 +49,11 @@ static enum ksrv_services_err parse_port(const char *s, size_t len,
 	return KSRV_SVC_OK;
 }
 
-static enum ksrv_services_err parse_entry(const char *s, size_t len,
-					  struct ksrv_service_spec *spec)
+static enum ksrv_svcspec_err parse_entry(const char *s, size_t len,
+					 struct ksrv_service_spec *spec)
 {
 	const char *colon = memchr(s, ':', len);
-	enum ksrv_services_err err;
+	enum ksrv_svcspec_err err;
 	size_t nlen;
 
 	if (len == 0)
@@ -79,7 +79,7 @@ static bool port_taken(const struct ksrv_service_spec *out, unsigned int n,
 }
 
 /**
- * ksrv_services_parse() - parse a services= value
+ * ksrv_svcspec_parse() - parse a services= value
  * @s: the text; need not be NUL-terminated, one trailing newline is ignored
  * @len: its length
  * @out: table to fill
@@ -89,9 +89,9 @@ static bool port_taken(const struct ksrv_service_spec *out, unsigned int n,
  * On error @res->n holds the entries parsed before the bad one; the caller
  * must not use @out then. Ports must be distinct across the whole list.
  */
-void ksrv_services_parse(const char *s, size_t len,
-			 struct ksrv_service_spec *out, unsigned int max,
-			 struct ksrv_services_result *res)
+void ksrv_svcspec_parse(const char *s, size_t len,
+			struct ksrv_service_spec *out, unsigned int max,
+			struct ksrv_svcspec_result *res)
 {
 	const char *end;
 	size_t elen;
@@ -131,12 +131,12 @@ void ksrv_services_parse(const char *s, size_t len,
 }
 
 /**
- * ksrv_services_strerror() - describe a parse error for a log line
+ * ksrv_svcspec_strerror() - describe a parse error for a log line
  * @err: the error
  *
  * Return: a short constant phrase.
  */
-const char *ksrv_services_strerror(enum ksrv_services_err err)
+const char *ksrv_svcspec_strerror(enum ksrv_svcspec_err err)
 {
 	switch (err) {
 	case KSRV_SVC_OK:
