@@ -5,6 +5,7 @@
  * token; nothing is accepted by guessing (no default ports, no blanks).
  */
 #include "ksrv_svcspec.h"
+#include "ksrv_port.h"
 
 static bool name_char(char c)
 {
@@ -27,28 +28,6 @@ static enum ksrv_svcspec_err parse_name(const char *s, size_t len,
 	return KSRV_SVC_OK;
 }
 
-static enum ksrv_svcspec_err parse_port(const char *s, size_t len,
-					unsigned short *port)
-{
-	unsigned long v = 0;
-	size_t i;
-
-	/* Five digits at most: longer strings cannot be valid and must not
-	 * be allowed to overflow the accumulator.
-	 */
-	if (len == 0 || len > 5)
-		return KSRV_SVC_PORT;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return KSRV_SVC_PORT;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	if (v == 0 || v > 65535)
-		return KSRV_SVC_PORT;
-	*port = (unsigned short)v;
-	return KSRV_SVC_OK;
-}
-
 static enum ksrv_svcspec_err parse_entry(const char *s, size_t len,
 					 struct ksrv_service_spec *spec)
 {
@@ -64,7 +43,9 @@ static enum ksrv_svcspec_err parse_entry(const char *s, size_t len,
 	err = parse_name(s, nlen, spec->proto);
 	if (err)
 		return err;
-	return parse_port(colon + 1, len - nlen - 1, &spec->port);
+	if (ksrv_port_parse(colon + 1, len - nlen - 1, &spec->port))
+		return KSRV_SVC_PORT;
+	return KSRV_SVC_OK;
 }
 
 static bool port_taken(const struct ksrv_service_spec *out, unsigned int n,
