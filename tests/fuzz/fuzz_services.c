@@ -93,22 +93,6 @@ static void check_err(const char *s, size_t len, unsigned int max,
 		FUZZ_ASSERT(!memchr(res->bad, ':', res->badlen));
 }
 
-/* Decimal 1..65535 in 1..5 digits, else -1. */
-static long port_val(const char *p, size_t n)
-{
-	long v = 0;
-	size_t i;
-
-	if (n < 1 || n > 5)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		v = v * 10 + (p[i] - '0');
-	}
-	return v >= 1 && v <= 65535 ? v : -1;
-}
-
 /* Classify one entry as the header documents it; *port set on success. */
 static enum ksrv_svcspec_err model_entry(const char *e, size_t n, long *port)
 {
@@ -126,7 +110,7 @@ static enum ksrv_svcspec_err model_entry(const char *e, size_t n, long *port)
 		if (!((e[i] >= 'a' && e[i] <= 'z') || (e[i] >= '0' && e[i] <= '9') ||
 		      e[i] == '_'))
 			return KSRV_SVC_NAME;
-	*port = port_val(colon + 1, n - nl - 1);
+	*port = fuzz_port_model(colon + 1, n - nl - 1);
 	return *port < 0 ? KSRV_SVC_PORT : KSRV_SVC_OK;
 }
 

@@ -44,28 +44,6 @@ static void run_free(struct run *r)
 	free(r->out);
 }
 
-/* Show control characters in test names so the log stays one line each. */
-static const char *show(const char *s, size_t len)
-{
-	static char buf[512];
-	size_t i, o = 0;
-
-	for (i = 0; i < len && o + 5 < sizeof(buf); i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '\n')
-			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "\\n");
-		else if (c < 0x20 || c >= 0x7f)
-			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "\\x%02x", c);
-		else
-			buf[o++] = (char)c;
-	}
-	if (i < len)
-		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "...");
-	buf[o] = '\0';
-	return buf;
-}
-
 static int table_matches(const struct run *r, const struct want *w, unsigned int n)
 {
 	unsigned int i;
@@ -85,7 +63,7 @@ static void ok_lenmax(const char *s, size_t len, unsigned int max,
 
 	run_parse(&r, s, len, max);
 	CHECK(r.res.err == KSRV_SVC_OK && r.res.n == n && table_matches(&r, w, n),
-	      "services: '%s' (max %u) -> ok, %u entries", show(s, len), max, n);
+	      "services: '%s' (max %u) -> ok, %u entries", tap_show(s, len), max, n);
 	run_free(&r);
 }
 
@@ -114,7 +92,7 @@ static void bad_lenmax(const char *s, size_t len, unsigned int max,
 	run_parse(&r, s, len, max);
 	CHECK(r.res.err == err && r.res.bad == r.buf + bad_off &&
 	      r.res.badlen == badlen && r.res.n == n,
-	      "services: '%s' (max %u) -> %s at +%zu len %zu, n %u", show(s, len), max,
+	      "services: '%s' (max %u) -> %s at +%zu len %zu, n %u", tap_show(s, len), max,
 	      ksrv_svcspec_strerror(err), bad_off, badlen, n);
 	if (r.res.err != err || r.res.bad != r.buf + bad_off || r.res.badlen != badlen ||
 	    r.res.n != n)
