@@ -1081,18 +1081,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return bad_usage("bad -T '%s' (1..3600 seconds)",
 						 optarg);
 			break;
-		case 'm':
-			o->machine = true;
-			break;
-		case 'q':
-			o->quiet = true;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
 		default:
-			usage(stderr);
-			return 2;
+			if (!load_opt(opt, &o->machine, &o->quiet, usage))
+				return 2;
 		}
 	}
 	if (optind == argc)

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "common.h"
@@ -105,6 +106,23 @@ void report_error(unsigned int conn, const char *what, unsigned long long n,
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+bool load_opt(int opt, bool *machine, bool *quiet, void (*usage)(FILE *f))
+{
+	switch (opt) {
+	case 'm':
+		*machine = true;
+		return true;
+	case 'q':
+		*quiet = true;
+		return true;
+	case 'h':
+		usage(stdout);
+		exit(0);
+	}
+	usage(stderr);
+	return false;
 }
 
 void progress_wait(const struct progress *p)

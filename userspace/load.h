@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Log-linear histogram: exact below 64 ns, then 32 buckets per power of 2. */
 #define HIST_SUB_BITS	5
@@ -58,5 +59,12 @@ struct progress {
 };
 
 void progress_wait(const struct progress *p);
+
+/*
+ * The options of both load generators besides their own: -m sets
+ * *machine, -q *quiet, -h prints the usage and exits 0. Anything else
+ * prints the usage on stderr and returns false (bad usage, exit 2).
+ */
+bool load_opt(int opt, bool *machine, bool *quiet, void (*usage)(FILE *f));
 
 #endif /* KSRV_TOOLS_LOAD_H */

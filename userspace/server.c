@@ -92,7 +92,8 @@ bool srv_conn_send(struct srv_conn *c, const char *buf, size_t len)
 	return true;
 }
 
-bool srv_conn_flush(struct srv_conn *c)
+/* Tries to send the pending tail; false on a fatal error. */
+static bool conn_flush(struct srv_conn *c)
 {
 	ssize_t n = send_some(c->fd, c->pend + c->pend_off,
 			      c->pend_len - c->pend_off);
@@ -106,6 +107,17 @@ bool srv_conn_flush(struct srv_conn *c)
 		c->pend_len = c->pend_off = 0;
 	}
 	return true;
+}
+
+int srv_conn_drain(struct srv_worker *w, struct srv_conn *c)
+{
+	if (!c->pend_len)
+		return 1;
+	if (!conn_flush(c))
+		return -1;
+	if (!c->pend_len)
+		return 1;
+	return srv_conn_want(w, c, EPOLLOUT) ? 0 : -1;
 }
 
 /* Out of fds: accept and drop one connection so the backlog drains. */

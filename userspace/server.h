@@ -80,7 +80,11 @@ bool srv_conn_want(struct srv_worker *w, struct srv_conn *c, uint32_t events);
  * connection's pending tail; false on a fatal error.
  */
 bool srv_conn_send(struct srv_conn *c, const char *buf, size_t len);
-/* Tries to send the pending tail; false on a fatal error. */
-bool srv_conn_flush(struct srv_conn *c);
+/*
+ * Sends what is pending; while some is left the connection waits for
+ * EPOLLOUT only. Returns 1 when nothing is pending, 0 while the
+ * connection waits, -1 on a fatal error.
+ */
+int srv_conn_drain(struct srv_worker *w, struct srv_conn *c);
 
 #endif /* KSRV_TOOLS_SERVER_H */

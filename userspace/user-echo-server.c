@@ -63,19 +63,15 @@ static bool conn_echo(struct srv_worker *w, struct srv_conn *c, size_t len)
 static void conn_service(struct srv_worker *w, struct srv_conn *sc)
 {
 	struct conn *c = (struct conn *)sc;
-	int budget = READ_BUDGET;
+	int budget = READ_BUDGET, rc;
 	ssize_t n;
 
 	for (;;) {
-		if (sc->pend_len) {
-			if (!srv_conn_flush(sc))
-				goto fail;
-			if (sc->pend_len) {
-				if (!srv_conn_want(w, sc, EPOLLOUT))
-					goto fail;
-				return;
-			}
-		}
+		rc = srv_conn_drain(w, sc);
+		if (rc < 0)
+			goto fail;
+		if (rc == 0)
+			return;
 		if (c->rd_eof)
 			goto fail;	/* all echoed after FIN: done */
 		if (budget-- == 0)

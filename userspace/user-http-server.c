@@ -359,21 +359,17 @@ static void conn_service(struct srv_worker *sw, struct srv_conn *sc)
 {
 	struct worker *w = (struct worker *)sw;
 	struct conn *c = (struct conn *)sc;
-	int budget = READ_BUDGET;
+	int budget = READ_BUDGET, rc;
 	char *buf;
 	size_t room;
 	ssize_t n;
 
 	for (;;) {
-		if (sc->pend_len) {
-			if (!srv_conn_flush(sc))
-				goto fail;
-			if (sc->pend_len) {
-				if (!srv_conn_want(sw, sc, EPOLLOUT))
-					goto fail;
-				return;
-			}
-		}
+		rc = srv_conn_drain(sw, sc);
+		if (rc < 0)
+			goto fail;
+		if (rc == 0)
+			return;
 		if (c->closing) {
 			if (!conn_linger(c))
 				goto fail;
