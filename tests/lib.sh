@@ -12,6 +12,9 @@
 
 KSRV_FAILS=0
 KSRV_TESTS=0
+# The system's python3 when there is one (not a virtualenv's).
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
 # How long `check` and `check_fail` let a command run.
 KSRV_CHECK_TIMEOUT=${KSRV_CHECK_TIMEOUT:-60}
 
@@ -83,6 +86,34 @@ expect_usage() {
 	fi
 }
 
+# build_tools: make userspace/ (below $ROOT) without a warning, or fail
+# the case and end the script.
+build_tools() {
+	local out
+	if out=$(make -C "$ROOT/userspace" 2>&1) &&
+	   ! printf '%s\n' "$out" | grep -qi 'warning'; then
+		ok "build userspace tools without warnings"
+	else
+		not_ok "build userspace tools without warnings"
+		printf '%s\n' "$out" | diag
+		exit 1
+	fi
+}
+
+# expect_help TOOL...: each tool of userspace/ prints its usage for -h
+# and exits 0.
+expect_help() {
+	local t out
+	for t in "$@"; do
+		if out=$(timeout 5 "$ROOT/userspace/$t" -h 2>&1) &&
+		   printf '%s\n' "$out" | grep -q '^Usage:'; then
+			ok "$t -h exits 0"
+		else
+			not_ok "$t -h exits 0"
+		fi
+	done
+}
+
 # summary: the closing diagnostic line.
 summary() {
 	diag "$KSRV_TESTS tests, $KSRV_FAILS failed"
@@ -132,7 +163,7 @@ wait_port_closed() {
 
 # free_port: a TCP port of 127.0.0.1 that nothing uses right now.
 free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 # stop_server PID: SIGTERM; the process must exit 0 within 5 s.

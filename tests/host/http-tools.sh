@@ -14,8 +14,6 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 U=$ROOT/userspace
 HT=$U/htstress
 CHECK=$ROOT/tests/host/http_tools_check.py
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
 # shellcheck source=tests/lib.sh
 . "$ROOT/tests/lib.sh"
 KSRV_CHECK_TIMEOUT=30
@@ -52,23 +50,10 @@ expect_errors() {
 	fi
 }
 
-# ---- build -------------------------------------------------------------
-if make -C "$U" >"$TMP/build" 2>&1 && ! grep -qi 'warning' "$TMP/build"; then
-	ok "build userspace tools without warnings"
-else
-	not_ok "build userspace tools without warnings"
-	diag <"$TMP/build"
-	exit 1
-fi
+build_tools
 
 # ---- usage / argument checking -----------------------------------------
-for t in htstress user-http-server; do
-	if timeout 5 "$U/$t" -h >"$TMP/out" 2>&1 && grep -q '^Usage:' "$TMP/out"; then
-		ok "$t -h exits 0"
-	else
-		not_ok "$t -h exits 0"
-	fi
-done
+expect_help htstress user-http-server
 URL=http://127.0.0.1:1/
 expect_usage "htstress rejects a missing URL" "$HT" -n 5
 expect_usage "htstress rejects a non-http URL" "$HT" ftp://127.0.0.1/

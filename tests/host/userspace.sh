@@ -11,8 +11,6 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 U=$ROOT/userspace
 CHECK=$ROOT/tests/host/echo_check.py
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
 # shellcheck source=tests/lib.sh
 . "$ROOT/tests/lib.sh"
 KSRV_CHECK_TIMEOUT=30
@@ -28,23 +26,10 @@ start_server() {
 	wait_port "$port"
 }
 
-# ---- build -------------------------------------------------------------
-if make -C "$U" >"$TMP/build" 2>&1 && ! grep -qi 'warning' "$TMP/build"; then
-	ok "build userspace tools without warnings"
-else
-	not_ok "build userspace tools without warnings"
-	diag <"$TMP/build"
-	exit 1
-fi
+build_tools
 
 # ---- usage / argument checking -----------------------------------------
-for t in user-echo-server bench echo-idle; do
-	if timeout 5 "$U/$t" -h >"$TMP/out" 2>&1 && grep -q '^Usage:' "$TMP/out"; then
-		ok "$t -h exits 0"
-	else
-		not_ok "$t -h exits 0"
-	fi
-done
+expect_help user-echo-server bench echo-idle
 expect_usage "bench rejects -c 0" "$U/bench" -c 0
 expect_usage "bench rejects non-numeric -c" "$U/bench" -c abc
 expect_usage "bench rejects -s 0" "$U/bench" -s 0
