@@ -226,18 +226,16 @@ static bool conn_send(struct bthread *t, struct bconn *c)
 	ssize_t n;
 
 	while (c->tx_off < size) {
-		n = send(c->fd, pool + c->pat_off + c->tx_off, size - c->tx_off,
-			 MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n > 0) {
-			c->tx_off += n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		n = send_nb(c->fd, pool + c->pat_off + c->tx_off,
+			    size - c->tx_off);
+		if (n == 0)
 			return true;
-		report(c, "send: %s", n < 0 ? strerror(errno) : "returned 0");
-		return false;
+		if (n < 0) {
+			report(c, "send: %s",
+			       errno ? strerror(errno) : "returned 0");
+			return false;
+		}
+		c->tx_off += n;
 	}
 	return true;
 }

@@ -178,6 +178,24 @@ bool http_has_token(const char *v, size_t len, const char *tok)
 	return false;
 }
 
+ssize_t send_nb(int fd, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (!len)
+		return 0;
+	do {
+		n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	} while (n < 0 && errno == EINTR);
+	if (n > 0)
+		return n;
+	if (n == 0) {
+		errno = 0;
+		return -1;
+	}
+	return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+}
+
 unsigned int online_cpus(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -59,6 +60,13 @@ bool http_is_tchar(unsigned char ch);
 bool http_name_is(const char *name, size_t len, const char *want);
 /* Does a comma-separated header value contain @tok (case-insensitive)? */
 bool http_has_token(const char *v, size_t len, const char *tok);
+
+/*
+ * A non-blocking send() without SIGPIPE, retried on EINTR: bytes sent, 0
+ * when the socket buffer is full, -1 on an error (errno; 0 if send()
+ * itself returned 0).
+ */
+ssize_t send_nb(int fd, const void *buf, size_t len);
 
 /* Number of online CPUs (at least 1). */
 unsigned int online_cpus(void);

@@ -255,20 +255,17 @@ static bool conn_send(struct hthread *t, struct hconn *c)
 
 	while (c->tx_left) {
 		room = o->req_len * o->depth - c->tx_pos;
-		n = send(c->fd, o->req + c->tx_pos,
-			 c->tx_left < room ? c->tx_left : room,
-			 MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n > 0) {
-			c->tx_left -= n;
-			c->tx_pos = (c->tx_pos + n) % o->req_len;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		n = send_nb(c->fd, o->req + c->tx_pos,
+			    c->tx_left < room ? c->tx_left : room);
+		if (n == 0)
 			return true;
-		report(c, "send: %s", n < 0 ? strerror(errno) : "returned 0");
-		return false;
+		if (n < 0) {
+			report(c, "send: %s",
+			       errno ? strerror(errno) : "returned 0");
+			return false;
+		}
+		c->tx_left -= n;
+		c->tx_pos = (c->tx_pos + n) % o->req_len;
 	}
 	return true;
 }

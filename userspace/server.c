@@ -62,22 +62,9 @@ bool srv_conn_want(struct srv_worker *w, struct srv_conn *c, uint32_t events)
 	return epoll_want(w->epfd, c->fd, c, &c->events, events);
 }
 
-/* Returns bytes sent (0 on EAGAIN) or -1 on a fatal error. */
-static ssize_t send_some(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	do {
-		n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
-	return n;
-}
-
 bool srv_conn_send(struct srv_conn *c, const char *buf, size_t len)
 {
-	ssize_t n = send_some(c->fd, buf, len);
+	ssize_t n = send_nb(c->fd, buf, len);
 
 	if (n < 0)
 		return false;
@@ -95,7 +82,7 @@ bool srv_conn_send(struct srv_conn *c, const char *buf, size_t len)
 /* Tries to send the pending tail; false on a fatal error. */
 static bool conn_flush(struct srv_conn *c)
 {
-	ssize_t n = send_some(c->fd, c->pend + c->pend_off,
+	ssize_t n = send_nb(c->fd, c->pend + c->pend_off,
 			      c->pend_len - c->pend_off);
 
 	if (n < 0)
