@@ -17,25 +17,38 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 # The release the module's vermagic names, which is what `uname -r` says.
 KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
 	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
-# Objects of different kernels must not mix: each gets its own copy of the
-# sources under build/<release>/.
+# Objects of different kernels must not mix: each kernel builds in its own
+# build/<release>/, a tree of symbolic links to the sources (grep -r does not
+# follow them, so each source is found once). A link whose source is gone is
+# removed, and so is a plain copy an older Makefile left there.
 BUILD = build/$(KREL)
+TREE = $(BUILD)
 
-SOURCES := Kbuild $(shell find src include -name '*.[ch]')
+SOURCES = $(shell find Kbuild src include -name Kbuild -o -name '*.[ch]')
 
-.PHONY: all module userspace check check-fresh lint run bench bench-http unit fuzz debug-kernel clean
+.PHONY: all module tree userspace check check-fresh lint run bench bench-http unit fuzz debug-kernel clean
 
 all: module userspace
 
 module:
 	@test -n "$(KREL)" || { echo "no kernel build tree at KDIR=$(KDIR)" >&2; exit 1; }
-	@mkdir -p $(BUILD)
-	@cp -a -u --parents $(SOURCES) $(BUILD)/
+	@$(MAKE) --no-print-directory tree TREE=$(BUILD)
 	$(MAKE) -C $(KDIR) M=$(abspath $(BUILD)) modules
 	@ln -sf $(BUILD)/ksrv.ko ksrv.ko
 
 userspace:
 	$(MAKE) -C userspace
+
+# The link tree alone, in TREE (tests/lint.sh builds in one of its own).
+tree:
+	@mkdir -p $(TREE)
+	@find $(TREE) -path '$(TREE)/src/*' -type f -name '*.[ch]' -delete
+	@find $(TREE) -path '$(TREE)/include/*' -type f -name '*.[ch]' -delete
+	@for f in $(SOURCES); do \
+		[ -L $(TREE)/$$f ] && continue; \
+		mkdir -p $(TREE)/$$(dirname $$f) && ln -srf $$f $(TREE)/$$f || exit 1; \
+	done
+	@find $(TREE) -xtype l -delete
 
 check:
 	@tests/check.sh

@@ -13,6 +13,7 @@
 #ifndef _KSRV_H
 #define _KSRV_H
 
+#include <linux/moduleparam.h>
 #include <linux/types.h>
 
 struct ksrv_conn;
@@ -76,6 +77,39 @@ struct ksrv_proto_ops {
 
 /* A callback returns this to ask for an orderly close: it is not an error. */
 #define KSRV_CLOSE	(-ESHUTDOWN)
+
+/**
+ * struct ksrv_param_uint - an unsigned module parameter and its range
+ * @val: the variable the parameter sets
+ * @min: smallest value accepted
+ * @max: largest value accepted
+ *
+ * Declared by KSRV_PARAM_UINT(); set and read through ksrv_param_uint_ops.
+ */
+struct ksrv_param_uint {
+	unsigned int *val;
+	unsigned int min;
+	unsigned int max;
+};
+
+extern const struct kernel_param_ops ksrv_param_uint_ops;
+
+/**
+ * KSRV_PARAM_UINT() - a read-only unsigned module parameter in a range
+ * @name: the parameter's name
+ * @var: the unsigned int variable it sets, holding the default
+ * @lo: smallest value accepted
+ * @hi: largest value accepted
+ *
+ * A value that is not a number in @lo..@hi fails the load with -EINVAL
+ * and one log line that names the parameter and the bad value.
+ */
+#define KSRV_PARAM_UINT(name, var, lo, hi)				\
+	static struct ksrv_param_uint ksrv_param_uint_##name = {	\
+		.val = &(var), .min = (lo), .max = (hi),		\
+	};								\
+	module_param_cb(name, &ksrv_param_uint_ops,			\
+			&ksrv_param_uint_##name, 0444)
 
 int ksrv_proto_register(const struct ksrv_proto_ops *ops);
 void ksrv_proto_unregister(const struct ksrv_proto_ops *ops);

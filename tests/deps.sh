@@ -127,14 +127,16 @@ ensure_busybox() {
 	fi
 }
 
-# checkpatch.pl and the data files it reads, taken from linux-source-6.1.
+# checkpatch.pl and the data files it reads, and kernel-doc, taken from
+# linux-source-6.1.
 ensure_checkpatch() {
 	local dst=$CACHE/checkpatch
-	[ -x "$dst/scripts/checkpatch.pl" ] && return 0
+	[ -x "$dst/scripts/checkpatch.pl" ] && [ -x "$dst/scripts/kernel-doc" ] &&
+		return 0
 	local tarball
 	tarball=$(ls /usr/src/linux-source-6.1.tar.* 2>/dev/null | head -1)
 	[ -n "$tarball" ] || die "linux-source-6.1 tarball not found in /usr/src"
-	say "extracting checkpatch.pl from $tarball"
+	say "extracting checkpatch.pl and kernel-doc from $tarball"
 	local top
 	# The tarball's top directory is named like the file.
 	top=$(basename "$tarball")
@@ -144,7 +146,8 @@ ensure_checkpatch() {
 	tar -xf "$tarball" -C "$dst.tmp" --strip-components=1 \
 		"$top/scripts/checkpatch.pl" \
 		"$top/scripts/spelling.txt" \
-		"$top/scripts/const_structs.checkpatch" ||
+		"$top/scripts/const_structs.checkpatch" \
+		"$top/scripts/kernel-doc" ||
 		die "extracting checkpatch failed"
 	rm -rf "$dst"
 	mv "$dst.tmp" "$dst"

@@ -5,11 +5,13 @@
 #   - for each kernel (KERNELS="6.1 6.12"): a module build with W=1 (extra
 #     gcc warnings) and C=2 (sparse on every file); any warning or error in
 #     our own sources fails, as does any modpost warning;
-#   - checkpatch.pl --strict over src/ and include/ (from linux-source-6.1,
-#     unpacked into the cache by tests/deps.sh).
+#   - checkpatch.pl --strict over src/ and include/, and kernel-doc -none
+#     over every header (both from linux-source-6.1, unpacked into the
+#     cache by tests/deps.sh).
 # Prints "ok - NAME" / "not ok - NAME" lines with "# " diagnostics, and
 # exits non-zero if anything failed. The lint build happens in build/lint/
-# so it never disturbs the objects `make module` keeps in build/<release>/.
+# (a tree of links, as `make module` makes) so it never disturbs the
+# objects `make module` keeps in build/<release>/.
 
 set -uo pipefail
 
@@ -21,14 +23,12 @@ cd "$ROOT" || exit 2
 KERNELS=${KERNELS:-6.1 6.12}
 CACHE=${KSRV_CACHE:-$HOME/.cache/ksrv}
 CHECKPATCH=$CACHE/checkpatch/scripts/checkpatch.pl
+KERNELDOC=$CACHE/checkpatch/scripts/kernel-doc
 FAILS=0
 
 ok() { echo "ok - $*"; }
 not_ok() { echo "not ok - $*"; FAILS=$((FAILS + 1)); }
 diag() { sed 's/^/# /'; }
-
-# Our sources, as the top-level Makefile copies them into a build dir.
-SOURCES=$( (echo Kbuild; find src include -name '*.[ch]') | LC_ALL=C sort)
 
 lint_build() {
 	local series=$1 kver dir log ours
@@ -40,9 +40,10 @@ lint_build() {
 	dir=$ROOT/build/lint/$kver
 	log=$ROOT/build/lint/$kver.log
 	rm -rf "$dir"
-	mkdir -p "$dir"
-	# shellcheck disable=SC2086
-	cp -a --parents $SOURCES "$dir/"
+	make --no-print-directory tree TREE="$dir" || {
+		not_ok "$series/source tree in $dir"
+		return
+	}
 
 	if ! make -C "/lib/modules/$kver/build" M="$dir" W=1 C=2 modules \
 		>"$log" 2>&1; then
@@ -99,37 +100,61 @@ drop_version_compare() {
 	done
 }
 
-lint_checkpatch() {
-	local f out
-	if [ ! -f "$CHECKPATCH" ]; then
-		not_ok "checkpatch available"
-		echo "$CHECKPATCH missing; run tests/deps.sh" | diag
-		return
-	fi
-	# LINUX_VERSION_CODE: an out-of-tree module supporting several kernels
-	# needs version checks; everything else is held to in-tree standards.
-	# checkpatch leaves a .checkpatch-camelcase.* cache file in its
-	# working directory: run it in a scratch one, not in the repository.
-	local scratch
-	scratch=$(mktemp -d)
-	for f in $(find src include -name '*.[ch]' | LC_ALL=C sort); do
-		out=$(cd "$scratch" && perl "$CHECKPATCH" --strict --no-tree \
-			--terse --show-types --no-summary \
-			--ignore LINUX_VERSION_CODE -f "$ROOT/$f" 2>&1 |
-			sed "s|^$ROOT/||" | drop_version_compare "$f")
+# Runs "$2 FILE" for every FILE after it and reports "ok - $1/FILE", or
+# "not ok" with the diagnostics when the command printed anything.
+lint_each() {
+	local label=$1 cmd=$2 f out
+	shift 2
+	for f in "$@"; do
+		out=$("$cmd" "$f")
 		if [ -z "$out" ]; then
-			ok "checkpatch/$f"
+			ok "$label/$f"
 		else
-			not_ok "checkpatch/$f"
+			not_ok "$label/$f"
 			printf '%s\n' "$out" | head -n 40 | diag
 		fi
 	done
-	rm -rf "$scratch"
+}
+
+# LINUX_VERSION_CODE: an out-of-tree module supporting several kernels
+# needs version checks; everything else is held to in-tree standards.
+# checkpatch leaves a .checkpatch-camelcase.* cache file in its working
+# directory: it runs in a scratch one, not in the repository.
+checkpatch_one() {
+	(cd "$SCRATCH" && perl "$CHECKPATCH" --strict --no-tree \
+		--terse --show-types --no-summary \
+		--ignore LINUX_VERSION_CODE -f "$ROOT/$1" 2>&1) |
+		sed "s|^$ROOT/||" | drop_version_compare "$1"
+}
+
+# kernel-doc comments: every member and parameter described, none
+# malformed.
+kerneldoc_one() {
+	perl "$KERNELDOC" -none "$1" 2>&1
+}
+
+# A tool of the kernel source tree, unpacked by tests/deps.sh.
+have_tool() {
+	[ -f "$2" ] && return 0
+	not_ok "$1 available"
+	echo "$2 missing; run tests/deps.sh" | diag
+	return 1
 }
 
 command -v sparse >/dev/null || { not_ok "sparse installed"; }
 for s in $KERNELS; do
 	lint_build "$s"
 done
-lint_checkpatch
+SCRATCH=$(mktemp -d)
+trap 'rm -rf "$SCRATCH"' EXIT
+if have_tool checkpatch "$CHECKPATCH"; then
+	# shellcheck disable=SC2046 # one word per file
+	lint_each checkpatch checkpatch_one \
+		$(find src include -name '*.[ch]' | LC_ALL=C sort)
+fi
+if have_tool kernel-doc "$KERNELDOC"; then
+	# shellcheck disable=SC2046
+	lint_each kernel-doc kerneldoc_one \
+		$(find src include -name '*.h' | LC_ALL=C sort)
+fi
 [ "$FAILS" = 0 ]

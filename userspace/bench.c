@@ -15,7 +15,6 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +26,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "load.h"
 
 #define MAX_MSG_SIZE	(1024 * 1024)
 #define MAX_CONNS	100000
@@ -36,21 +36,9 @@
 #define RX_CHUNK	(256 * 1024)
 #define POOL_SLACK	4096	/* messages start at a random pool offset */
 #define DEF_TIMEOUT	20	/* s without progress (or to connect) => error */
-#define MAX_REPORTED	10	/* detailed error messages printed */
 #define EVENTS		256
 
-/* Log-linear histogram: exact below 64 ns, then 32 buckets per power of 2. */
-#define HIST_SUB_BITS	5
-#define HIST_SUB	(1 << HIST_SUB_BITS)
-#define HIST_LINEAR	64
-#define HIST_BUCKETS	(HIST_LINEAR + (64 - 6) * HIST_SUB)
-
 const char *prog_name = "bench";
-
-struct hist {
-	uint64_t count[HIST_BUCKETS];
-	uint64_t total;
-};
 
 enum cstate { C_CONNECTING, C_ACTIVE, C_DONE };
 
@@ -68,12 +56,15 @@ struct bconn {
 	uint64_t last_io;	/* for the stall detector */
 };
 
-struct errs {
-	uint64_t connect;
-	uint64_t mismatch;
-	uint64_t eof;
-	uint64_t io;
-	uint64_t stall;
+union errs {
+	struct {
+		uint64_t connect;
+		uint64_t mismatch;
+		uint64_t eof;
+		uint64_t io;
+		uint64_t stall;
+	};
+	uint64_t n[5];
 };
 
 struct run;
@@ -88,7 +79,7 @@ struct bthread {
 	uint64_t rng;
 	char *rxbuf;
 	struct hist hist;
-	struct errs errs;
+	union errs errs;
 	_Atomic uint64_t msgs;	/* read by the progress display */
 	uint64_t end_ns;
 };
@@ -116,6 +107,8 @@ struct run {
 	const struct opts *o;
 	unsigned int conns;
 	pthread_barrier_t barrier;
+	struct bthread *ts;	/* for the progress display */
+	unsigned int nt;
 };
 
 struct result {
@@ -126,13 +119,12 @@ struct result {
 	double msgs_per_s;
 	double p50_us;
 	double p99_us;
-	struct errs errs;
+	union errs errs;
 	uint64_t errors;
 };
 
 static unsigned char *pool;	/* read-only random bytes, shared */
 static size_t pool_size;
-static atomic_uint reported;
 
 static void usage(FILE *f)
 {
@@ -200,90 +192,11 @@ static bool pool_init(size_t msg_size)
 	return true;
 }
 
-/* ---- histogram ------------------------------------------------------ */
-
-static unsigned int hist_index(uint64_t v)
-{
-	unsigned int e;
-
-	if (v < HIST_LINEAR)
-		return v;
-	e = 63 - __builtin_clzll(v);	/* >= 6 */
-	return HIST_LINEAR + (e - 6) * HIST_SUB +
-	       ((v >> (e - HIST_SUB_BITS)) & (HIST_SUB - 1));
-}
-
-/* Middle of a bucket, in ns. */
-static double hist_value(unsigned int i)
-{
-	unsigned int e, sub;
-	double lo, width;
-
-	if (i < HIST_LINEAR)
-		return i;
-	e = (i - HIST_LINEAR) / HIST_SUB + 6;
-	sub = (i - HIST_LINEAR) % HIST_SUB;
-	width = (double)(1ull << (e - HIST_SUB_BITS));
-	lo = (double)(1ull << e) + sub * width;
-	return lo + width / 2;
-}
-
-static void hist_add(struct hist *h, uint64_t v)
-{
-	h->count[hist_index(v)]++;
-	h->total++;
-}
-
-static void hist_merge(struct hist *dst, const struct hist *src)
-{
-	unsigned int i;
-
-	for (i = 0; i < HIST_BUCKETS; i++)
-		dst->count[i] += src->count[i];
-	dst->total += src->total;
-}
-
-static double hist_pct_us(const struct hist *h, double pct)
-{
-	uint64_t want, seen = 0;
-	unsigned int i;
-
-	if (!h->total)
-		return 0;
-	want = (uint64_t)(pct / 100.0 * h->total + 0.999999);
-	if (want < 1)
-		want = 1;
-	for (i = 0; i < HIST_BUCKETS; i++) {
-		seen += h->count[i];
-		if (seen >= want)
-			return hist_value(i) / 1000.0;
-	}
-	return hist_value(HIST_BUCKETS - 1) / 1000.0;
-}
-
 /* ---- connection handling -------------------------------------------- */
 
-static void report(const struct bconn *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void report(const struct bconn *c, const char *fmt, ...)
-{
-	va_list ap;
-	unsigned int n = atomic_fetch_add(&reported, 1);
-
-	if (n >= MAX_REPORTED) {
-		if (n == MAX_REPORTED)
-			fprintf(stderr, "%s: further errors not shown\n",
-				prog_name);
-		return;
-	}
-	fprintf(stderr, "%s: conn %u msg %llu: ", prog_name, c->idx,
-		(unsigned long long)c->seq);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
+/* One error line, capped (load.c). */
+#define report(c, ...) \
+	report_error((c)->idx, "msg", (unsigned long long)(c)->seq, __VA_ARGS__)
 
 static void conn_finish(struct bthread *t, struct bconn *c)
 {
@@ -303,14 +216,7 @@ static void conn_fail(struct bthread *t, struct bconn *c, uint64_t *counter)
 
 static bool conn_want(struct bthread *t, struct bconn *c, uint32_t ev)
 {
-	struct epoll_event e = { .events = ev, .data.ptr = c };
-
-	if (c->events == ev)
-		return true;
-	if (epoll_ctl(t->epfd, EPOLL_CTL_MOD, c->fd, &e))
-		return false;
-	c->events = ev;
-	return true;
+	return epoll_want(t->epfd, c->fd, c, &c->events, ev);
 }
 
 /* Push as much of the current message as the socket takes. */
@@ -320,18 +226,16 @@ static bool conn_send(struct bthread *t, struct bconn *c)
 	ssize_t n;
 
 	while (c->tx_off < size) {
-		n = send(c->fd, pool + c->pat_off + c->tx_off, size - c->tx_off,
-			 MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n > 0) {
-			c->tx_off += n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		n = send_nb(c->fd, pool + c->pat_off + c->tx_off,
+			    size - c->tx_off);
+		if (n == 0)
 			return true;
-		report(c, "send: %s", n < 0 ? strerror(errno) : "returned 0");
-		return false;
+		if (n < 0) {
+			report(c, "send: %s",
+			       errno ? strerror(errno) : "returned 0");
+			return false;
+		}
+		c->tx_off += n;
 	}
 	return true;
 }
@@ -568,49 +472,22 @@ static void *bthread_main(void *arg)
 
 /* ---- one run -------------------------------------------------------- */
 
-static uint64_t errs_sum(const struct errs *e)
+/* Messages done so far, and whether any worker still runs. */
+static bool sample(void *arg, uint64_t *msgs, uint64_t *errs)
 {
-	return e->connect + e->mismatch + e->eof + e->io + e->stall;
-}
-
-static void errs_add(struct errs *d, const struct errs *s)
-{
-	d->connect += s->connect;
-	d->mismatch += s->mismatch;
-	d->eof += s->eof;
-	d->io += s->io;
-	d->stall += s->stall;
-}
-
-static void progress(struct bthread *ts, unsigned int nt, uint64_t start,
-		     bool show)
-{
-	uint64_t msgs, now, next = start + 1000000000ull;
-	struct timespec ts100 = { 0, 100 * 1000 * 1000 };
-	bool running;
+	const struct run *run = arg;
+	bool running = false;
 	unsigned int i;
 
-	do {
-		nanosleep(&ts100, NULL);
-		running = false;
-		msgs = 0;
-		for (i = 0; i < nt; i++) {
-			/* end_ns is written once by the thread; good enough. */
-			if (!__atomic_load_n(&ts[i].end_ns, __ATOMIC_ACQUIRE))
-				running = true;
-			msgs += atomic_load_explicit(&ts[i].msgs,
-						     memory_order_relaxed);
-		}
-		now = now_ns();
-		if (show && now >= next) {
-			fprintf(stderr, "\r  %3llus  %llu msgs  ",
-				(unsigned long long)((now - start) / 1000000000ull),
-				(unsigned long long)msgs);
-			next += 1000000000ull;
-		}
-	} while (running);
-	if (show && now >= start + 1000000000ull)
-		fprintf(stderr, "\r%40s\r", "");
+	(void)errs;
+	for (i = 0; i < run->nt; i++) {
+		/* end_ns is written once by the thread; good enough. */
+		if (!__atomic_load_n(&run->ts[i].end_ns, __ATOMIC_ACQUIRE))
+			running = true;
+		*msgs += atomic_load_explicit(&run->ts[i].msgs,
+					      memory_order_relaxed);
+	}
+	return running;
 }
 
 static int run_one(const struct opts *o, unsigned int conns,
@@ -663,7 +540,12 @@ static int run_one(const struct opts *o, unsigned int conns,
 	}
 	pthread_barrier_wait(&run.barrier);
 	start = now_ns();
-	progress(ts, nt, start, !o->quiet && isatty(2));
+	run.ts = ts;
+	run.nt = nt;
+	progress_wait(&(struct progress){
+		.start = start, .show = !o->quiet && isatty(2), .unit = "msgs",
+		.sample = sample, .arg = &run,
+	});
 
 	memset(res, 0, sizeof(*res));
 	for (i = 0; i < nt; i++) {
@@ -672,7 +554,7 @@ static int run_one(const struct opts *o, unsigned int conns,
 			end = ts[i].end_ns;
 		res->msgs += ts[i].msgs;
 		hist_merge(h, &ts[i].hist);
-		errs_add(&res->errs, &ts[i].errs);
+		counters_add(res->errs.n, ts[i].errs.n, ARRAY_SIZE(res->errs.n));
 		close(ts[i].epfd);
 		free(ts[i].conns);
 		free(ts[i].rxbuf);
@@ -684,7 +566,7 @@ static int run_one(const struct opts *o, unsigned int conns,
 	res->msgs_per_s = res->secs > 0 ? res->msgs / res->secs : 0;
 	res->p50_us = hist_pct_us(h, 50);
 	res->p99_us = hist_pct_us(h, 99);
-	res->errors = errs_sum(&res->errs);
+	res->errors = counters_sum(res->errs.n, ARRAY_SIZE(res->errs.n));
 	free(h);
 	free(ts);
 	return 0;
@@ -881,18 +763,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'g':
 			o->gnuplot = true;
 			break;
-		case 'm':
-			o->machine = true;
-			break;
-		case 'q':
-			o->quiet = true;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
 		default:
-			usage(stderr);
-			return 2;
+			if (!load_opt(opt, &o->machine, &o->quiet, usage))
+				return 2;
 		}
 	}
 	if (optind != argc) {

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -132,6 +134,66 @@ bool set_nonblock(int fd)
 	int fl = fcntl(fd, F_GETFL);
 
 	return fl >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0;
+}
+
+bool epoll_want(int epfd, int fd, void *ptr, uint32_t *cur, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = ptr };
+
+	if (*cur == events)
+		return true;
+	if (epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev))
+		return false;
+	*cur = events;
+	return true;
+}
+
+bool http_is_tchar(unsigned char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	       (ch >= '0' && ch <= '9') || (ch && strchr("!#$%&'*+-.^_`|~", ch));
+}
+
+bool http_name_is(const char *name, size_t len, const char *want)
+{
+	return strlen(want) == len && !strncasecmp(name, want, len);
+}
+
+bool http_has_token(const char *v, size_t len, const char *tok)
+{
+	size_t tl = strlen(tok), i = 0, s, e;
+
+	while (i < len) {
+		while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+			i++;
+		s = i;
+		while (i < len && v[i] != ',')
+			i++;
+		e = i;
+		while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
+			e--;
+		if (e - s == tl && !strncasecmp(v + s, tok, tl))
+			return true;
+	}
+	return false;
+}
+
+ssize_t send_nb(int fd, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (!len)
+		return 0;
+	do {
+		n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	} while (n < 0 && errno == EINTR);
+	if (n > 0)
+		return n;
+	if (n == 0) {
+		errno = 0;
+		return -1;
+	}
+	return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
 }
 
 unsigned int online_cpus(void)

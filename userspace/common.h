@@ -6,8 +6,10 @@
 #define KSRV_TOOLS_COMMON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -45,6 +47,26 @@ void format_addr(const struct sockaddr *sa, char *buf, size_t len);
 
 /* Make an fd non-blocking; returns false on error. */
 bool set_nonblock(int fd);
+
+/*
+ * Change what epoll waits for on @fd (registered with data.ptr @ptr) to
+ * @events, unless *@cur says it already is; false on error.
+ */
+bool epoll_want(int epfd, int fd, void *ptr, uint32_t *cur, uint32_t events);
+
+/* HTTP header syntax for the HTTP tools: a token character (RFC 9110). */
+bool http_is_tchar(unsigned char ch);
+/* Is the field name @name (@len bytes) @want, ignoring case? */
+bool http_name_is(const char *name, size_t len, const char *want);
+/* Does a comma-separated header value contain @tok (case-insensitive)? */
+bool http_has_token(const char *v, size_t len, const char *tok);
+
+/*
+ * A non-blocking send() without SIGPIPE, retried on EINTR: bytes sent, 0
+ * when the socket buffer is full, -1 on an error (errno; 0 if send()
+ * itself returned 0).
+ */
+ssize_t send_nb(int fd, const void *buf, size_t len);
 
 /* Number of online CPUs (at least 1). */
 unsigned int online_cpus(void);

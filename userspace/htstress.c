@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "load.h"
 
 #define MAX_CONNS	100000
 #define MAX_THREADS	256
@@ -48,20 +49,8 @@
 #define EVENTS		256
 #define DEF_TIMEOUT	10
 #define DEF_REQUESTS	10000
-#define MAX_REPORTED	10
-
-/* Log-linear histogram: exact below 64 ns, then 32 buckets per power of 2. */
-#define HIST_SUB_BITS	5
-#define HIST_SUB	(1 << HIST_SUB_BITS)
-#define HIST_LINEAR	64
-#define HIST_BUCKETS	(HIST_LINEAR + (64 - 6) * HIST_SUB)
 
 const char *prog_name = "htstress";
-
-struct hist {
-	uint64_t count[HIST_BUCKETS];
-	uint64_t total;
-};
 
 enum cstate {
 	C_CONNECTING,
@@ -100,14 +89,17 @@ struct hconn {
 	uint64_t issued;	/* requests issued on the current connection */
 };
 
-struct errs {
-	uint64_t connect;
-	uint64_t io;		/* reset, send/recv failure */
-	uint64_t eof;		/* closed in the middle of a response */
-	uint64_t parse;		/* malformed or unsupported response */
-	uint64_t status;
-	uint64_t length;
-	uint64_t timeout;
+union errs {
+	struct {
+		uint64_t connect;
+		uint64_t io;		/* reset, send/recv failure */
+		uint64_t eof;		/* closed in the middle of a response */
+		uint64_t parse;		/* malformed or unsupported response */
+		uint64_t status;
+		uint64_t length;
+		uint64_t timeout;
+	};
+	uint64_t n[7];
 };
 
 struct opts {
@@ -147,7 +139,7 @@ struct hthread {
 	uint64_t deadline;	/* timed mode */
 	bool stopping;		/* no new requests */
 	struct hist hist;
-	struct errs errs;
+	union errs errs;
 	uint64_t bytes;
 	_Atomic uint64_t reqs;	/* read by the progress display */
 	_Atomic uint64_t nerrs;
@@ -156,7 +148,6 @@ struct hthread {
 
 static pthread_barrier_t start_barrier;
 static _Atomic int64_t first_len = -1;	/* body length all must match */
-static atomic_uint reported;
 static volatile sig_atomic_t interrupted;
 
 static void usage(FILE *f)
@@ -193,112 +184,17 @@ static void usage(FILE *f)
 		MAX_DEPTH, MAX_HEADERS, DEF_TIMEOUT);
 }
 
-/* ---- histogram ------------------------------------------------------ */
-
-static unsigned int hist_index(uint64_t v)
-{
-	unsigned int e;
-
-	if (v < HIST_LINEAR)
-		return v;
-	e = 63 - __builtin_clzll(v);	/* >= 6 */
-	return HIST_LINEAR + (e - 6) * HIST_SUB +
-	       ((v >> (e - HIST_SUB_BITS)) & (HIST_SUB - 1));
-}
-
-/* Middle of a bucket, in ns. */
-static double hist_value(unsigned int i)
-{
-	unsigned int e, sub;
-	double lo, width;
-
-	if (i < HIST_LINEAR)
-		return i;
-	e = (i - HIST_LINEAR) / HIST_SUB + 6;
-	sub = (i - HIST_LINEAR) % HIST_SUB;
-	width = (double)(1ull << (e - HIST_SUB_BITS));
-	lo = (double)(1ull << e) + sub * width;
-	return lo + width / 2;
-}
-
-static void hist_add(struct hist *h, uint64_t v)
-{
-	h->count[hist_index(v)]++;
-	h->total++;
-}
-
-static void hist_merge(struct hist *dst, const struct hist *src)
-{
-	unsigned int i;
-
-	for (i = 0; i < HIST_BUCKETS; i++)
-		dst->count[i] += src->count[i];
-	dst->total += src->total;
-}
-
-static double hist_pct_us(const struct hist *h, double pct)
-{
-	uint64_t want, seen = 0;
-	unsigned int i;
-
-	if (!h->total)
-		return 0;
-	want = (uint64_t)(pct / 100.0 * h->total + 0.999999);
-	if (want < 1)
-		want = 1;
-	for (i = 0; i < HIST_BUCKETS; i++) {
-		seen += h->count[i];
-		if (seen >= want)
-			return hist_value(i) / 1000.0;
-	}
-	return hist_value(HIST_BUCKETS - 1) / 1000.0;
-}
-
 /* ---- error accounting ----------------------------------------------- */
 
-static void report(const struct hconn *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void report(const struct hconn *c, const char *fmt, ...)
-{
-	va_list ap;
-	unsigned int n = atomic_fetch_add(&reported, 1);
-
-	if (n >= MAX_REPORTED) {
-		if (n == MAX_REPORTED)
-			fprintf(stderr, "%s: further errors not shown\n",
-				prog_name);
-		return;
-	}
-	fprintf(stderr, "%s: conn %u response %llu: ", prog_name, c->idx,
-		(unsigned long long)c->done + 1);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
+/* One error line, capped (load.c). */
+#define report(c, ...) \
+	report_error((c)->idx, "response", (unsigned long long)(c)->done + 1, \
+		     __VA_ARGS__)
 
 static void count_err(struct hthread *t, uint64_t *counter)
 {
 	(*counter)++;
 	atomic_fetch_add_explicit(&t->nerrs, 1, memory_order_relaxed);
-}
-
-static uint64_t errs_sum(const struct errs *e)
-{
-	return e->connect + e->io + e->eof + e->parse + e->status +
-	       e->length + e->timeout;
-}
-
-static void errs_add(struct errs *d, const struct errs *s)
-{
-	d->connect += s->connect;
-	d->io += s->io;
-	d->eof += s->eof;
-	d->parse += s->parse;
-	d->status += s->status;
-	d->length += s->length;
-	d->timeout += s->timeout;
 }
 
 /* ---- connection life cycle ------------------------------------------ */
@@ -348,14 +244,7 @@ static void conn_retire(struct hthread *t, struct hconn *c)
 
 static bool conn_want(struct hthread *t, struct hconn *c, uint32_t ev)
 {
-	struct epoll_event e = { .events = ev, .data.ptr = c };
-
-	if (c->events == ev)
-		return true;
-	if (epoll_ctl(t->epfd, EPOLL_CTL_MOD, c->fd, &e))
-		return false;
-	c->events = ev;
-	return true;
+	return epoll_want(t->epfd, c->fd, c, &c->events, ev);
 }
 
 static bool conn_send(struct hthread *t, struct hconn *c)
@@ -366,20 +255,17 @@ static bool conn_send(struct hthread *t, struct hconn *c)
 
 	while (c->tx_left) {
 		room = o->req_len * o->depth - c->tx_pos;
-		n = send(c->fd, o->req + c->tx_pos,
-			 c->tx_left < room ? c->tx_left : room,
-			 MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n > 0) {
-			c->tx_left -= n;
-			c->tx_pos = (c->tx_pos + n) % o->req_len;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		n = send_nb(c->fd, o->req + c->tx_pos,
+			    c->tx_left < room ? c->tx_left : room);
+		if (n == 0)
 			return true;
-		report(c, "send: %s", n < 0 ? strerror(errno) : "returned 0");
-		return false;
+		if (n < 0) {
+			report(c, "send: %s",
+			       errno ? strerror(errno) : "returned 0");
+			return false;
+		}
+		c->tx_left -= n;
+		c->tx_pos = (c->tx_pos + n) % o->req_len;
 	}
 	return true;
 }
@@ -492,37 +378,6 @@ static void conn_broken(struct hthread *t, struct hconn *c)
 
 /* ---- response parsing ----------------------------------------------- */
 
-static bool is_tchar(unsigned char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-	       (ch >= '0' && ch <= '9') || strchr("!#$%&'*+-.^_`|~", ch);
-}
-
-static bool name_is(const char *name, size_t len, const char *want)
-{
-	return strlen(want) == len && !strncasecmp(name, want, len);
-}
-
-/* Does a comma-separated header value contain @tok (case-insensitive)? */
-static bool has_token(const char *v, size_t len, const char *tok)
-{
-	size_t tl = strlen(tok), i = 0, s, e;
-
-	while (i < len) {
-		while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-			i++;
-		s = i;
-		while (i < len && v[i] != ',')
-			i++;
-		e = i;
-		while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
-			e--;
-		if (e - s == tl && !strncasecmp(v + s, tok, tl))
-			return true;
-	}
-	return false;
-}
-
 struct head_info {
 	int status;
 	int minor;
@@ -562,7 +417,7 @@ static const char *parse_field(const char *l, size_t len, struct head_info *h)
 		return "header line without a name";
 	nlen = colon - l;
 	for (i = 0; i < nlen; i++)
-		if (!is_tchar(l[i]))
+		if (!http_is_tchar(l[i]))
 			return "bad character in a header name";
 	v = colon + 1;
 	vlen = len - nlen - 1;
@@ -575,19 +430,19 @@ static const char *parse_field(const char *l, size_t len, struct head_info *h)
 	}
 	while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
 		vlen--;
-	if (name_is(l, nlen, "content-length")) {
+	if (http_name_is(l, nlen, "content-length")) {
 		if (!parse_cl(v, vlen, &cl))
 			return "bad Content-Length";
 		if (h->have_cl && h->cl != cl)
 			return "conflicting Content-Length headers";
 		h->have_cl = true;
 		h->cl = cl;
-	} else if (name_is(l, nlen, "connection")) {
-		if (has_token(v, vlen, "close"))
+	} else if (http_name_is(l, nlen, "connection")) {
+		if (http_has_token(v, vlen, "close"))
 			h->conn_close = true;
-		if (has_token(v, vlen, "keep-alive"))
+		if (http_has_token(v, vlen, "keep-alive"))
 			h->conn_keepalive = true;
-	} else if (name_is(l, nlen, "transfer-encoding")) {
+	} else if (http_name_is(l, nlen, "transfer-encoding")) {
 		h->chunked = true;
 	}
 	return NULL;
@@ -1093,7 +948,7 @@ static bool valid_header(const char *h)
 	if (!colon || colon == h || has_ctl(h))
 		return false;
 	for (p = h; p < colon; p++)
-		if (!is_tchar(*p))
+		if (!http_is_tchar(*p))
 			return false;
 	return true;
 }
@@ -1223,18 +1078,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return bad_usage("bad -T '%s' (1..3600 seconds)",
 						 optarg);
 			break;
-		case 'm':
-			o->machine = true;
-			break;
-		case 'q':
-			o->quiet = true;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
 		default:
-			usage(stderr);
-			return 2;
+			if (!load_opt(opt, &o->machine, &o->quiet, usage))
+				return 2;
 		}
 	}
 	if (optind == argc)
@@ -1269,37 +1115,27 @@ static void on_signal(int sig)
 	interrupted = 1;
 }
 
-static void progress(struct hthread *ts, unsigned int nt, uint64_t start,
-		     bool show)
+struct workers {
+	struct hthread *ts;
+	unsigned int nt;
+};
+
+/* Responses and errors so far, and whether any worker still runs. */
+static bool sample(void *arg, uint64_t *reqs, uint64_t *errs)
 {
-	uint64_t reqs, errs, now, next = start + 1000000000ull;
-	struct timespec ts100 = { 0, 100 * 1000 * 1000 };
-	bool running;
+	const struct workers *w = arg;
+	bool running = false;
 	unsigned int i;
 
-	do {
-		nanosleep(&ts100, NULL);
-		running = false;
-		reqs = errs = 0;
-		for (i = 0; i < nt; i++) {
-			if (!atomic_load(&ts[i].end_ns))
-				running = true;
-			reqs += atomic_load_explicit(&ts[i].reqs,
-						     memory_order_relaxed);
-			errs += atomic_load_explicit(&ts[i].nerrs,
-						     memory_order_relaxed);
-		}
-		now = now_ns();
-		if (show && now >= next) {
-			fprintf(stderr, "\r  %3llus  %llu reqs  %llu errors  ",
-				(unsigned long long)((now - start) / 1000000000ull),
-				(unsigned long long)reqs,
-				(unsigned long long)errs);
-			next += 1000000000ull;
-		}
-	} while (running);
-	if (show && now >= start + 1000000000ull)
-		fprintf(stderr, "\r%50s\r", "");
+	for (i = 0; i < w->nt; i++) {
+		if (!atomic_load(&w->ts[i].end_ns))
+			running = true;
+		*reqs += atomic_load_explicit(&w->ts[i].reqs,
+					      memory_order_relaxed);
+		*errs += atomic_load_explicit(&w->ts[i].nerrs,
+					      memory_order_relaxed);
+	}
+	return running;
 }
 
 static bool setup_threads(struct opts *o, struct hthread *ts, unsigned int nt)
@@ -1354,9 +1190,9 @@ static void free_threads(struct hthread *ts, unsigned int nt)
 
 static void print_summary(const struct opts *o, unsigned int nt, uint64_t reqs,
 			  uint64_t bytes, double secs, const struct hist *h,
-			  const struct errs *e)
+			  const union errs *e)
 {
-	uint64_t errors = errs_sum(e);
+	uint64_t errors = counters_sum(e->n, ARRAY_SIZE(e->n));
 	double rps = secs > 0 ? reqs / secs : 0;
 	int64_t len = o->want_len >= 0 ? o->want_len : atomic_load(&first_len);
 
@@ -1398,7 +1234,7 @@ int main(int argc, char **argv)
 	};
 	struct sigaction sa = { .sa_handler = on_signal };
 	uint64_t start, end = 0, reqs = 0, bytes = 0;
-	struct errs errs = { 0 };
+	union errs errs = { 0 };
 	struct hthread *ts;
 	struct hist *h;
 	unsigned int nt, i;
@@ -1445,7 +1281,11 @@ int main(int argc, char **argv)
 	}
 	pthread_barrier_wait(&start_barrier);
 	start = now_ns();
-	progress(ts, nt, start, !o.quiet && isatty(2));
+	progress_wait(&(struct progress){
+		.start = start, .show = !o.quiet && isatty(2), .errors = true,
+		.unit = "reqs", .sample = sample,
+		.arg = &(struct workers){ .ts = ts, .nt = nt },
+	});
 	for (i = 0; i < nt; i++) {
 		pthread_join(ts[i].tid, NULL);
 		if (ts[i].end_ns > end)
@@ -1453,7 +1293,7 @@ int main(int argc, char **argv)
 		reqs += ts[i].reqs;
 		bytes += ts[i].bytes;
 		hist_merge(h, &ts[i].hist);
-		errs_add(&errs, &ts[i].errs);
+		counters_add(errs.n, ts[i].errs.n, ARRAY_SIZE(errs.n));
 	}
 	print_summary(&o, nt, reqs, bytes, end > start ? (end - start) / 1e9 : 0,
 		      h, &errs);
@@ -1463,5 +1303,5 @@ int main(int argc, char **argv)
 	free(o.req);
 	free(o.host);
 	free(o.authority);
-	return errs_sum(&errs) ? 1 : 0;
+	return counters_sum(errs.n, ARRAY_SIZE(errs.n)) ? 1 : 0;
 }

@@ -117,7 +117,9 @@ static void ksrv_conn_kick(struct ksrv_conn *conn, int event)
 	queue_work(ksrv_wq, &conn->work);
 }
 
-/* Callers hold sk_callback_lock for reading. */
+/* The socket callbacks' look-up, under the read side of sk_callback_lock:
+ * close clears sk_user_data under the write side.
+ */
 static struct ksrv_conn *sk_conn(struct sock *sk)
 {
 	return rcu_dereference_protected(__sk_user_data(sk),
@@ -380,29 +382,38 @@ static int ksrv_conn_refuse(struct ksrv_service *svc, const char *what,
 static int ksrv_conn_admit(struct ksrv_service *svc, struct sock *sk,
 			   struct ksrv_client **client)
 {
+	unsigned int max = ksrv_param_max_connections;
 	unsigned int svc_max = ksrv_param_max_service_connections;
 	unsigned int client_max = ksrv_param_max_client_connections;
-	int err = 0;
+	int err;
 
 	*client = NULL;
+	/* Both counts go up first, so that ksrv_conn_unadmit() undoes either
+	 * refusal.
+	 */
 	atomic_inc(&svc->nr_conns);
-	if (atomic_inc_return(&nr_conns) > ksrv_param_max_connections)
-		err = ksrv_conn_refuse(svc, "connection",
-				       ksrv_param_max_connections);
-	else if (svc_max && atomic_read(&svc->nr_conns) > svc_max)
-		err = ksrv_conn_refuse(svc, "service connection", svc_max);
-	if (!err && client_max) {
-		*client = ksrv_client_get(sk, client_max);
-		if (IS_ERR(*client)) {
-			err = PTR_ERR(*client);
-			*client = NULL;
-			if (err == -EBUSY)
-				ksrv_conn_refuse(svc, "client connection",
-						 client_max);
-		}
+	if (atomic_inc_return(&nr_conns) > max) {
+		err = ksrv_conn_refuse(svc, "connection", max);
+		goto err_unadmit;
 	}
-	if (err)
-		ksrv_conn_unadmit(svc, NULL);
+	if (svc_max && atomic_read(&svc->nr_conns) > svc_max) {
+		err = ksrv_conn_refuse(svc, "service connection", svc_max);
+		goto err_unadmit;
+	}
+	if (!client_max)
+		return 0;
+	*client = ksrv_client_get(sk, client_max);
+	if (IS_ERR(*client)) {
+		err = PTR_ERR(*client);
+		*client = NULL;
+		if (err == -EBUSY)
+			ksrv_conn_refuse(svc, "client connection", client_max);
+		goto err_unadmit;
+	}
+	return 0;
+
+err_unadmit:
+	ksrv_conn_unadmit(svc, NULL);
 	return err;
 }
 
@@ -452,16 +463,13 @@ int ksrv_conn_create(struct ksrv_service *svc, struct socket *sock)
 	int err;
 
 	err = ksrv_conn_admit(svc, sock->sk, &client);
-	if (err == -EBUSY) {
-		sock_release(sock);
-		return err;
-	}
 	if (err)
-		goto err_log;
-	err = -ENOMEM;
+		goto err_release_sock;
 	conn = ksrv_conn_alloc(svc, sock);
-	if (!conn)
+	if (!conn) {
+		err = -ENOMEM;
 		goto err_unadmit;
+	}
 	conn->client = client;
 	tcp_sock_set_nodelay(sock->sk);
 	err = svc->ops->open ? svc->ops->open(conn) : 0;
@@ -486,10 +494,13 @@ err_free_conn:
 	kmem_cache_free(svc->cache, conn);
 err_unadmit:
 	ksrv_conn_unadmit(svc, client);
-err_log:
-	ksrv_count(svc, KSRV_C_FAILED, 1);
-	net_warn_ratelimited("ksrv: %s:%u: connection set-up failed: %d\n",
-			     svc->ops->name, svc->port, err);
+err_release_sock:
+	/* A refusal (-EBUSY) is counted as such by ksrv_conn_admit(). */
+	if (err != -EBUSY) {
+		ksrv_count(svc, KSRV_C_FAILED, 1);
+		net_warn_ratelimited("ksrv: %s:%u: connection set-up failed: %d\n",
+				     svc->ops->name, svc->port, err);
+	}
 	sock_release(sock);
 	return err;
 }

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The connection object, shared by the core units that create, dispatch,
+ * reap and close connections. Plug-ins see it only as struct ksrv_conn *.
+ */
 #ifndef _KSRV_CONN_H
 #define _KSRV_CONN_H
 
@@ -38,6 +42,7 @@ enum {
  * @flags: KSRV_CONN_* bits
  * @events: KSRV_EV_* bits, set by socket callbacks, cleared by the handler
  * @svc: the service that accepted it; outlives every connection
+ * @client: its peer address's entry for max_client_connections, or NULL
  * @sock: the socket; released only when the last reference is gone
  * @node: entry in svc->conns, under svc->lock
  * @last_active: jiffies of the last byte received or sent

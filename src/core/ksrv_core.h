@@ -13,7 +13,7 @@
 #include <linux/workqueue.h>
 
 #include <ksrv.h>
-#include "ksrv_services.h"
+#include "ksrv_svcspec.h"
 
 struct kmem_cache;
 struct sock;
@@ -49,6 +49,11 @@ enum ksrv_counter {
 	KSRV_NR_COUNTERS
 };
 
+/* Bits of ksrv_service.flags */
+enum {
+	KSRV_SERVICE_ACCEPT_RETRY,	/* an accept failed: the reaper retries */
+};
+
 struct ksrv_counters {
 	u64 c[KSRV_NR_COUNTERS];
 };
@@ -61,8 +66,10 @@ struct ksrv_counters {
  * @port: TCP port
  * @lsock: listening socket, NULL when not listening
  * @accept_work: drains the accept queue; queued by the listener callback
+ * @flags: KSRV_SERVICE_* bits
  * @lock: protects @conns
  * @conns: open connections (struct ksrv_conn.node)
+ * @nr_conns: connections admitted and not yet freed
  * @counters: per-CPU statistics
  * @saved_data_ready: the listener's callback before ksrv took it over
  */
@@ -72,10 +79,10 @@ struct ksrv_service {
 	unsigned short port;
 	struct socket *lsock;
 	struct work_struct accept_work;
-	unsigned long accept_retry;	/* bit 0: accept failed, retry */
+	unsigned long flags;
 	spinlock_t lock;	/* protects conns */
 	struct list_head conns;
-	atomic_t nr_conns;	/* admitted and not yet freed */
+	atomic_t nr_conns;
 	struct ksrv_counters __percpu *counters;
 	void (*saved_data_ready)(struct sock *sk);
 };

@@ -54,7 +54,7 @@ static void ksrv_listener_accept_work(struct work_struct *work)
 			 */
 			net_dbg_ratelimited("ksrv: %s:%u: accept: %d\n",
 					    svc->ops->name, svc->port, err);
-			set_bit(0, &svc->accept_retry);
+			set_bit(KSRV_SERVICE_ACCEPT_RETRY, &svc->flags);
 			return;
 		}
 		ksrv_conn_create(svc, sock);
@@ -72,8 +72,8 @@ static void ksrv_listener_accept_work(struct work_struct *work)
  */
 void ksrv_listener_retry(struct ksrv_service *svc)
 {
-	if (test_bit(0, &svc->accept_retry) &&
-	    test_and_clear_bit(0, &svc->accept_retry))
+	if (test_bit(KSRV_SERVICE_ACCEPT_RETRY, &svc->flags) &&
+	    test_and_clear_bit(KSRV_SERVICE_ACCEPT_RETRY, &svc->flags))
 		queue_work(ksrv_wq, &svc->accept_work);
 }
 

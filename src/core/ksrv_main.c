@@ -9,7 +9,7 @@
 #include <linux/module.h>
 #include <linux/workqueue.h>
 
-#include <ksrv_builtin.h>
+#include "ksrv_builtin.h"
 #include "ksrv_core.h"
 
 struct workqueue_struct *ksrv_wq;
@@ -65,8 +65,7 @@ static int __init ksrv_init(void)
 	 * cannot starve anyone. Unbound by default: the scheduler runs a
 	 * handler wherever a CPU is idle. A per-CPU workqueue runs it on the
 	 * CPU whose softirq saw the data, which is busy with the sender when
-	 * the peer is local: measured in the guest, wrk against ksrv left a
-	 * third of the CPU time idle and made 0.6x the requests per second.
+	 * the peer is local (Documentation/core.md, "Dispatch").
 	 */
 	ksrv_wq = alloc_workqueue("ksrv", ksrv_param_dispatch ==
 				  KSRV_DISPATCH_PERCPU ? 0 : WQ_UNBOUND, 0);

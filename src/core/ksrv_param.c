@@ -27,12 +27,12 @@ enum ksrv_dispatch ksrv_param_dispatch = KSRV_DISPATCH_WORKQUEUE;
 static int services_set(const char *val, const struct kernel_param *kp)
 {
 	struct ksrv_service_spec specs[KSRV_MAX_SERVICES];
-	struct ksrv_services_result res;
+	struct ksrv_svcspec_result res;
 
-	ksrv_services_parse(val, strlen(val), specs, KSRV_MAX_SERVICES, &res);
+	ksrv_svcspec_parse(val, strlen(val), specs, KSRV_MAX_SERVICES, &res);
 	if (res.err) {
 		pr_err("services: '%.*s': %s\n", (int)min_t(size_t, res.badlen, 64),
-		       res.bad, ksrv_services_strerror(res.err));
+		       res.bad, ksrv_svcspec_strerror(res.err));
 		return -EINVAL;
 	}
 	memcpy(ksrv_param_specs, specs, sizeof(specs));
@@ -62,54 +62,50 @@ module_param_cb(services, &services_ops, NULL, 0444);
 MODULE_PARM_DESC(services,
 		 "Comma-separated proto:port list to serve (default echo:12345)");
 
-static int uint_range_set(const char *val, const struct kernel_param *kp,
-			  unsigned int min, unsigned int max)
+static int param_uint_set(const char *val, const struct kernel_param *kp)
 {
+	const struct ksrv_param_uint *p = kp->arg;
 	unsigned int v;
 
-	if (kstrtouint(val, 0, &v) || v < min || v > max) {
+	if (kstrtouint(val, 0, &v) || v < p->min || v > p->max) {
 		pr_err("%s: '%.32s' is not a number in %u..%u\n", kp->name, val,
-		       min, max);
+		       p->min, p->max);
 		return -EINVAL;
 	}
-	*(unsigned int *)kp->arg = v;
+	*p->val = v;
 	return 0;
 }
 
-/* The .set and kernel_param_ops of an unsigned parameter in min..max. */
-#define KSRV_UINT_RANGE_OPS(name, min, max)				\
-static int name##_set(const char *val, const struct kernel_param *kp)	\
-{									\
-	return uint_range_set(val, kp, min, max);			\
-}									\
-static const struct kernel_param_ops name##_ops = {			\
-	.set = name##_set,						\
-	.get = param_get_uint,						\
+static int param_uint_get(char *buf, const struct kernel_param *kp)
+{
+	const struct ksrv_param_uint *p = kp->arg;
+
+	return sysfs_emit(buf, "%u\n", *p->val);
 }
 
-KSRV_UINT_RANGE_OPS(backlog, 1, 65535);
-module_param_cb(backlog, &backlog_ops, &ksrv_param_backlog, 0444);
+/* The core's and the plug-ins' unsigned parameters (KSRV_PARAM_UINT()). */
+const struct kernel_param_ops ksrv_param_uint_ops = {
+	.set = param_uint_set,
+	.get = param_uint_get,
+};
+
+KSRV_PARAM_UINT(backlog, ksrv_param_backlog, 1, 65535);
 MODULE_PARM_DESC(backlog, "Listen backlog, 1..65535 (default 1024)");
 
-KSRV_UINT_RANGE_OPS(max_connections, 1, 1 << 20);
-module_param_cb(max_connections, &max_connections_ops,
-		&ksrv_param_max_connections, 0444);
+KSRV_PARAM_UINT(max_connections, ksrv_param_max_connections, 1, 1 << 20);
 MODULE_PARM_DESC(max_connections,
 		 "Open connections allowed over all services; more are refused, 1..1048576 (default 16384)");
 
-KSRV_UINT_RANGE_OPS(max_share, 0, 1 << 20);
-module_param_cb(max_service_connections, &max_share_ops,
-		&ksrv_param_max_service_connections, 0444);
+KSRV_PARAM_UINT(max_service_connections,
+		ksrv_param_max_service_connections, 0, 1 << 20);
 MODULE_PARM_DESC(max_service_connections,
 		 "Open connections allowed per service, 0..1048576, 0 for no limit but max_connections (default 0)");
-module_param_cb(max_client_connections, &max_share_ops,
-		&ksrv_param_max_client_connections, 0444);
+KSRV_PARAM_UINT(max_client_connections, ksrv_param_max_client_connections,
+		0, 1 << 20);
 MODULE_PARM_DESC(max_client_connections,
 		 "Open connections allowed per client address over all services, 0..1048576, 0 for no limit (default 0)");
 
-KSRV_UINT_RANGE_OPS(idle_timeout, 1, 86400);
-module_param_cb(idle_timeout, &idle_timeout_ops, &ksrv_param_idle_timeout,
-		0444);
+KSRV_PARAM_UINT(idle_timeout, ksrv_param_idle_timeout, 1, 86400);
 MODULE_PARM_DESC(idle_timeout,
 		 "Seconds without traffic before a connection is closed, 1..86400 (default 30)");
 

@@ -33,11 +33,9 @@ static int ksrv_service_start(struct ksrv_service *svc,
 		       spec->proto, spec->port, spec->proto);
 		return -EINVAL;
 	}
-	if (svc->ops->start) {
-		err = svc->ops->start();
-		if (err)
-			return err;
-	}
+	err = svc->ops->start ? svc->ops->start() : 0;
+	if (err)
+		return err;
 	svc->cache = ksrv_proto_cache(svc->ops);
 	svc->port = spec->port;
 	spin_lock_init(&svc->lock);
@@ -47,18 +45,20 @@ static int ksrv_service_start(struct ksrv_service *svc,
 	if (!svc->counters)
 		return -ENOMEM;
 	err = ksrv_listener_start(svc);
-	if (err) {
-		if (err == -EADDRINUSE)
-			pr_err("services: '%s:%u': port already in use\n",
-			       spec->proto, spec->port);
-		else
-			pr_err("services: '%s:%u': cannot listen: %d\n",
-			       spec->proto, spec->port, err);
-		free_percpu(svc->counters);
-		return err;
-	}
+	if (err)
+		goto err_free_counters;
 	pr_info("%s listening on port %u\n", svc->ops->name, svc->port);
 	return 0;
+
+err_free_counters:
+	if (err == -EADDRINUSE)
+		pr_err("services: '%s:%u': port already in use\n",
+		       spec->proto, spec->port);
+	else
+		pr_err("services: '%s:%u': cannot listen: %d\n",
+		       spec->proto, spec->port, err);
+	free_percpu(svc->counters);
+	return err;
 }
 
 static bool ksrv_spec_enabled(const struct ksrv_service_spec *spec)

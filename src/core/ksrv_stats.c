@@ -66,18 +66,33 @@ static int ksrv_stats_proto_files(void)
 	return 0;
 }
 
+/**
+ * ksrv_stats_init() - create /proc/ksrv and the files in it
+ *
+ * Return: 0, or the first error; nothing is left behind then.
+ */
 int ksrv_stats_init(void)
 {
+	int err;
+
 	ksrv_proc_dir = proc_mkdir("ksrv", NULL);
 	if (!ksrv_proc_dir)
 		return -ENOMEM;
-	if (!proc_create_single("stats", 0444, ksrv_proc_dir,
-				ksrv_stats_show) ||
-	    ksrv_stats_proto_files() || ksrv_drop_init(ksrv_proc_dir)) {
-		proc_remove(ksrv_proc_dir);
-		return -ENOMEM;
-	}
+	err = -ENOMEM;
+	if (!proc_create_single("stats", 0444, ksrv_proc_dir, ksrv_stats_show))
+		goto err_remove_dir;
+	err = ksrv_stats_proto_files();
+	if (err)
+		goto err_remove_dir;
+	err = ksrv_drop_init(ksrv_proc_dir);
+	if (err)
+		goto err_remove_dir;
 	return 0;
+
+err_remove_dir:
+	/* Removes the files created in it as well. */
+	proc_remove(ksrv_proc_dir);
+	return err;
 }
 
 /* proc_remove() waits for readers that are inside a show function. */

@@ -88,7 +88,7 @@ server_ticks() {
 
 # one_run SERVER REP CONNS: one timed bench run, appends a result line.
 one_run() {
-	local srv=$1 rep=$2 c=$3 tf of c0 c1 s0 s1 res cl sv rc wall cu cs
+	local srv=$1 rep=$2 c=$3 tf of c0 c1 s0 s1 res rc
 	tf=$(mktemp) of=$(mktemp)
 	c0=$(cpu_snap) s0=$(server_ticks "$srv")
 	TIMEFORMAT='%R %U %S'
@@ -97,15 +97,8 @@ one_run() {
 	rc=$?
 	c1=$(cpu_snap) s1=$(server_ticks "$srv")
 	res=$(sed -n 's/^RESULT //p' "$of" | tail -n 1)
-	# Client and server CPU in percent of the whole guest over the
-	# wall-clock time of the client process (connects and teardown too).
-	read -r wall cu cs <"$tf"
-	cl=$(awk -v n="$NCPU" -v w="$wall" -v u="$cu" -v s="$cs" \
-		'BEGIN { printf "%.1f", 100 * (u + s) / (n * (w > 0 ? w : 1)) }')
-	sv=$(awk -v a="$s0" -v b="$s1" -v h="$HZ" -v n="$NCPU" -v w="$wall" \
-		'BEGIN { printf "%.1f", 100 * (b - a) / h / (n * (w > 0 ? w : 1)) }')
-	echo "kind=run server=$srv rep=$rep rc=$rc $res wall=$wall" \
-		"client_cpu=$cl server_cpu=$sv $(cpu_delta "$c0" "$c1")" >>"$RAW"
+	echo "kind=run server=$srv rep=$rep rc=$rc $res" \
+		"$(run_cpu "$tf" "$s0" "$s1") $(cpu_delta "$c0" "$c1")" >>"$RAW"
 	[ -n "$res" ] || bench_log "run $srv c=$c rep=$rep: no RESULT (rc $rc)"
 	rm -f "$tf" "$of"
 }

@@ -177,7 +177,7 @@ wrk_result() {
 
 # one_run TEST SERVER REP: run the client once, append a result line.
 one_run() {
-	local t=$1 srv=$2 rep=$3 port url of tf c0 c1 s0 s1 res rc wall cu cs cl sv
+	local t=$1 srv=$2 rep=$3 port url of tf c0 c1 s0 s1 res rc
 	port=${PORT[$srv]}
 	of=$(mktemp) tf=$(mktemp)
 	c0=$(cpu_snap) s0=$(server_ticks "$srv")
@@ -218,13 +218,8 @@ one_run() {
 		head -n 20 "$of" >&2
 		res=""
 	fi
-	read -r wall cu cs <"$tf"
-	cl=$(awk -v n="$NCPU" -v w="$wall" -v u="$cu" -v s="$cs" \
-		'BEGIN { printf "%.1f", 100 * (u + s) / (n * (w > 0 ? w : 1)) }')
-	sv=$(awk -v a="$s0" -v b="$s1" -v h="$HZ" -v n="$NCPU" -v w="$wall" \
-		'BEGIN { printf "%.1f", 100 * (b - a) / h / (n * (w > 0 ? w : 1)) }')
-	echo "kind=http test=$t server=$srv rep=$rep rc=$rc $res wall=$wall" \
-		"client_cpu=$cl server_cpu=$sv $(cpu_delta "$c0" "$c1")" >>"$RAW"
+	echo "kind=http test=$t server=$srv rep=$rep rc=$rc $res" \
+		"$(run_cpu "$tf" "$s0" "$s1") $(cpu_delta "$c0" "$c1")" >>"$RAW"
 	cp "$of" "$KSRV_OUT/http-last-$t-$srv.txt"
 	rm -f "$of" "$tf"
 }

@@ -25,6 +25,22 @@ cpu_snap() {
 	}' /proc/stat
 }
 
+# run_cpu TIMEFILE S0 S1: "wall=W client_cpu=C server_cpu=S" for one
+# client run. TIMEFILE holds the client's "wall user system" seconds; the
+# server's CPU ticks (HZ per second) went from S0 to S1 meanwhile. Both
+# are in percent of the whole guest (NCPU CPUs) over the client's
+# wall-clock time, connects and teardown included.
+run_cpu() {
+	local wall cu cs
+	read -r wall cu cs <"$1"
+	awk -v n="$NCPU" -v w="$wall" -v u="$cu" -v s="$cs" -v a="$2" \
+		-v b="$3" -v h="$HZ" 'BEGIN {
+		d = n * (w > 0 ? w : 1)
+		printf "wall=%s client_cpu=%.1f server_cpu=%.1f", w,
+			100 * (u + s) / d, 100 * (b - a) / h / d
+	}'
+}
+
 # cpu_delta "BEFORE" "AFTER": key=value CPU split of the interval, in
 # percent of all CPUs (100 = every CPU busy the whole time).
 cpu_delta() {

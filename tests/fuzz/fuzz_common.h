@@ -17,4 +17,24 @@
 		}							\
 	} while (0)
 
+/*
+ * The model of a port number the parsers' results are checked against,
+ * written apart from src/lib/ksrv_port.c on purpose: decimal 1..65535 in
+ * 1..5 digits, else -1.
+ */
+static inline long fuzz_port_model(const char *p, size_t n)
+{
+	long v = 0;
+	size_t i;
+
+	if (n < 1 || n > 5)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	return v >= 1 && v <= 65535 ? v : -1;
+}
+
 #endif /* KSRV_FUZZ_COMMON_H */

@@ -22,22 +22,6 @@ static bool sp(char c)
 	return c == ' ' || c == '\t' || c == '\n';
 }
 
-/* Decimal 1..65535 in 1..5 digits, else -1. */
-static long port_val(const char *p, size_t n)
-{
-	long v = 0;
-	size_t i;
-
-	if (n < 1 || n > 5)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		v = v * 10 + (p[i] - '0');
-	}
-	return v >= 1 && v <= 65535 ? v : -1;
-}
-
 /* Check one split endpoint against the text; return where its token ends. */
 static const char *check_one(const char *s, size_t len, const struct ksrv_endpoint_text *e)
 {
@@ -64,7 +48,7 @@ static const char *check_one(const char *s, size_t len, const struct ksrv_endpoi
 	p++;
 	for (i = 0; p + i < end && !sp(p[i]); i++)
 		;
-	FUZZ_ASSERT(port_val(p, i) == e->port);
+	FUZZ_ASSERT(fuzz_port_model(p, i) == e->port);
 	return p + i;
 }
 
@@ -77,7 +61,7 @@ static int model_token(const char *tok, size_t n, bool *v6)
 	for (i = 0; i < n; i++)
 		if (tok[i] == ':')
 			colon = tok + i;
-	if (!colon || port_val(colon + 1, (size_t)(tok + n - colon - 1)) < 0)
+	if (!colon || fuzz_port_model(colon + 1, (size_t)(tok + n - colon - 1)) < 0)
 		return 0;
 	alen = (size_t)(colon - tok);
 	*v6 = n && tok[0] == '[';

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target for ksrv_services_parse().  The whole input is the
+ * libFuzzer target for ksrv_svcspec_parse().  The whole input is the
  * services= text, so the seed corpus stays readable.  It is parsed once
  * with a roomy table, checked against the grammar, then again with a small
  * table (size derived from the input length) whose outcome follows from the
@@ -11,7 +11,7 @@
 
 #include <stdbool.h>
 
-#include "ksrv_services.h"
+#include "ksrv_svcspec.h"
 #include "fuzz_common.h"
 
 #define BIG_MAX	64
@@ -45,7 +45,7 @@ static void check_entry_text(const char *e, size_t elen, const struct ksrv_servi
 }
 
 static void check_ok(const char *s, size_t len, const struct ksrv_service_spec *out,
-		     unsigned int max, const struct ksrv_services_result *res)
+		     unsigned int max, const struct ksrv_svcspec_result *res)
 {
 	const char *p = s, *end;
 	unsigned int i, j;
@@ -69,7 +69,7 @@ static void check_ok(const char *s, size_t len, const struct ksrv_service_spec *
 }
 
 static void check_err(const char *s, size_t len, unsigned int max,
-		      const struct ksrv_services_result *res)
+		      const struct ksrv_svcspec_result *res)
 {
 	const char *p = s;
 	unsigned int commas = 0;
@@ -93,24 +93,8 @@ static void check_err(const char *s, size_t len, unsigned int max,
 		FUZZ_ASSERT(!memchr(res->bad, ':', res->badlen));
 }
 
-/* Decimal 1..65535 in 1..5 digits, else -1. */
-static long port_val(const char *p, size_t n)
-{
-	long v = 0;
-	size_t i;
-
-	if (n < 1 || n > 5)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		v = v * 10 + (p[i] - '0');
-	}
-	return v >= 1 && v <= 65535 ? v : -1;
-}
-
 /* Classify one entry as the header documents it; *port set on success. */
-static enum ksrv_services_err model_entry(const char *e, size_t n, long *port)
+static enum ksrv_svcspec_err model_entry(const char *e, size_t n, long *port)
 {
 	const char *colon = memchr(e, ':', n);
 	size_t nl, i;
@@ -126,7 +110,7 @@ static enum ksrv_services_err model_entry(const char *e, size_t n, long *port)
 		if (!((e[i] >= 'a' && e[i] <= 'z') || (e[i] >= '0' && e[i] <= '9') ||
 		      e[i] == '_'))
 			return KSRV_SVC_NAME;
-	*port = port_val(colon + 1, n - nl - 1);
+	*port = fuzz_port_model(colon + 1, n - nl - 1);
 	return *port < 0 ? KSRV_SVC_PORT : KSRV_SVC_OK;
 }
 
@@ -135,10 +119,10 @@ static enum ksrv_services_err model_entry(const char *e, size_t n, long *port)
  * offending entry must match it exactly.
  */
 static void check_model(const char *s, size_t len, unsigned int max,
-			const struct ksrv_services_result *res)
+			const struct ksrv_svcspec_result *res)
 {
 	long ports[BIG_MAX + 1], port = 0;
-	enum ksrv_services_err err = KSRV_SVC_OK;
+	enum ksrv_svcspec_err err = KSRV_SVC_OK;
 	const char *e = s, *end;
 	unsigned int n = 0, j;
 	size_t elen = 0;
@@ -171,15 +155,15 @@ static void check_model(const char *s, size_t len, unsigned int max,
 }
 
 static void parse(const char *s, size_t len, unsigned int max,
-		  struct ksrv_service_spec **out, struct ksrv_services_result *res)
+		  struct ksrv_service_spec **out, struct ksrv_svcspec_result *res)
 {
 	const char *msg;
 
 	*out = malloc(max ? max * sizeof(**out) : 1);
 	if (!*out)
 		abort();
-	ksrv_services_parse(s, len, *out, max, res);
-	msg = ksrv_services_strerror(res->err);
+	ksrv_svcspec_parse(s, len, *out, max, res);
+	msg = ksrv_svcspec_strerror(res->err);
 	FUZZ_ASSERT(msg && msg[0]);
 	check_model(s, len, max, res);
 	if (res->err == KSRV_SVC_OK)
@@ -191,7 +175,7 @@ static void parse(const char *s, size_t len, unsigned int max,
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	struct ksrv_service_spec *big, *small;
-	struct ksrv_services_result rb, rs;
+	struct ksrv_svcspec_result rb, rs;
 	unsigned int m = (unsigned int)(size % (KSRV_MAX_SERVICES + 1)), i;
 	char *s = malloc(size ? size : 1);
 

@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build the libFuzzer targets for the plain-C parsers (HTTP, services=,
-# /proc/ksrv/drop endpoints) and run each for a bounded time.  Optional
-# target names after SECONDS select a subset (default: all).  Prints
+# Build the libFuzzer targets for the plain-C parsers of src/lib (HTTP,
+# services=, /proc/ksrv/drop endpoints) and run each for a bounded time.
+# Optional target names after SECONDS select a subset (default: all).  Prints
 # "ok - fuzz <target> (<N> execs)" or "not ok - ..." per target and exits 0
 # only if every target built and ran without a finding.
 # Crashing inputs and logs are kept in the printed work directory.
@@ -39,11 +39,10 @@ fi
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-SRC=$ROOT/src/proto/http
-CORE=$ROOT/src/core
+LIB=$ROOT/src/lib
 CC=${FUZZ_CC:-clang}
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
-CFLAGS="$CFLAGS -I$ROOT/include -I$SRC -I$CORE -I$HERE -I$ROOT/tests/unit"
+CFLAGS="$CFLAGS -I$LIB -I$HERE -I$ROOT/tests/unit"
 
 if ! command -v "$CC" >/dev/null 2>&1; then
 	echo "not ok - fuzz: $CC not found (apt-get install clang libclang-rt-14-dev)"
@@ -53,16 +52,10 @@ fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ksrv-fuzz.XXXXXX")
 failed=0
 
+# Every target links all the plain-C units of src/lib (the folder is the
+# list, as for the module and the unit tests).
 sources() {
-	case "$1" in
-	request) echo "$SRC/ksrv_http_parse.c $SRC/ksrv_http_date.c $SRC/ksrv_http_path.c $SRC/ksrv_http_range.c" ;;
-	path) echo "$SRC/ksrv_http_path.c $SRC/ksrv_http_mime.c" ;;
-	range) echo "$SRC/ksrv_http_range.c" ;;
-	date) echo "$SRC/ksrv_http_date.c" ;;
-	services) echo "$CORE/ksrv_services.c" ;;
-	endpoint) echo "$CORE/ksrv_endpoint.c" ;;
-	ids) echo "$SRC/ksrv_http_ids.c" ;;
-	esac
+	echo "$LIB"/*.c
 }
 
 run_target() {
@@ -70,7 +63,7 @@ run_target() {
 	bin=$WORK/fuzz_$t
 	log=$WORK/$t.log
 	# shellcheck disable=SC2046,SC2086 # word splitting of CFLAGS and sources is wanted
-	if ! $CC $CFLAGS "$HERE/fuzz_$t.c" $(sources "$t") -o "$bin" >"$WORK/$t.build.log" 2>&1; then
+	if ! $CC $CFLAGS "$HERE/fuzz_$t.c" $(sources) -o "$bin" >"$WORK/$t.build.log" 2>&1; then
 		echo "not ok - fuzz $t (build failed, see $WORK/$t.build.log)"
 		return 1
 	fi

@@ -129,7 +129,7 @@ run_suite() {
 	else
 		record_ok "$name/kernel log clean"
 	fi
-	kmemleak_check "$name"
+	kmemleak_window "$name"
 	lockdep_check "$name"
 }
 
@@ -167,24 +167,10 @@ detectors() {
 	emit "# detectors:${d:- none beyond the log check}"
 }
 
-KMEMLEAK=/sys/kernel/debug/kmemleak
-
-# kmemleak_reports FILE: the reports in FILE that point at ksrv. ksrv is
-# the only module on the debug kernel, and it is unloaded by now, so its
-# frames show as bare addresses ("[<...>] 0xffffffffc0123456"); while it
-# is loaded they name it ("[ksrv]").
-kmemleak_reports() {
-	awk '/^unreferenced object/ { if (blk ~ hit) printf "%s", blk; blk = "" }
-		{ blk = blk $0 "\n" }
-		END { if (blk ~ hit) printf "%s", blk }' \
-		hit='ksrv|\] 0x[0-9a-f]+\n' "$1"
-}
-
-# kmemleak_check NAME: scan for leaks after suite NAME, fail on ksrv's.
+# kmemleak_window NAME: after suite NAME, fail on ksrv's leaks
+# (kmemleak_check in lib.sh).
 #
-# kmemleak reports an object only when a scan finds it unreferenced, at
-# least 5 s old and unchanged since the scan before (a checksum), so a
-# leak needs two scans to show. A scan takes 10-15 s on the debug kernel
+# A leak needs two scans to show (lib.sh). A scan takes 10-15 s on the debug kernel
 # under TCG, so there is one only after at least KSRV_KMEMLEAK_EVERY
 # (150) seconds of suites: a scan confirms what the window before it
 # leaked and sees its own window's objects for the first time, so a leak
@@ -193,7 +179,7 @@ kmemleak_reports() {
 # "final", for the last window's leaks.
 KMEMLEAK_EVERY=${KSRV_KMEMLEAK_EVERY:-150}
 KMEMLEAK_PREV= KMEMLEAK_WINDOW= KMEMLEAK_LAST=$SECONDS
-kmemleak_check() {
+kmemleak_window() {
 	local name=$1 dir=$OUTDIR/kmemleak leaks t0 who
 	[ -w "$KMEMLEAK" ] || return 0
 	KMEMLEAK_WINDOW="${KMEMLEAK_WINDOW:+$KMEMLEAK_WINDOW, }$name"
@@ -203,12 +189,8 @@ kmemleak_check() {
 	t0=$SECONDS
 	# The last suite's objects must be 5 s old for the final scan.
 	[ "$name" = final ] && sleep 6
-	echo scan >"$KMEMLEAK" 2>/dev/null
-	cat "$KMEMLEAK" >"$dir/$name.txt" 2>/dev/null
-	leaks=$(kmemleak_reports "$dir/$name.txt")
+	leaks=$(kmemleak_check "$dir/$name.txt")
 	emit "# $name: kmemleak: $(grep -c '^unreferenced object' "$dir/$name.txt") reports in all, scanned in $((SECONDS - t0))s (after $KMEMLEAK_WINDOW)"
-	# Forget everything reported so far: the next scan reports anew.
-	echo clear >"$KMEMLEAK" 2>/dev/null
 	who=$KMEMLEAK_WINDOW
 	[ -n "$KMEMLEAK_PREV" ] && who="$who (or in $KMEMLEAK_PREV)"
 	KMEMLEAK_PREV=$KMEMLEAK_WINDOW KMEMLEAK_WINDOW= KMEMLEAK_LAST=$SECONDS
@@ -252,7 +234,7 @@ main() {
 			ran=$((ran + 1))
 		done
 		[ "$ran" -gt 0 ] || record_fail "run-suites/at least one suite ran"
-		kmemleak_check final
+		kmemleak_window final
 	fi
 	detectors
 

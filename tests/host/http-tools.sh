@@ -14,82 +14,10 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 U=$ROOT/userspace
 HT=$U/htstress
 CHECK=$ROOT/tests/host/http_tools_check.py
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-TMP=$(mktemp -d /tmp/ksrv-http-tools.XXXXXX)
-FAILS=0
-PIDS=()
-
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1"; FAILS=$((FAILS + 1)); }
-diag() { sed 's/^\(# \)\{0,1\}/# /' "$@" | head -40; }
-
-# check NAME CMD...: run CMD (bounded), report, show its output on failure.
-check() {
-	local name=$1
-	shift
-	if timeout 30 "$@" >"$TMP/out" 2>&1; then
-		ok "$name"
-	else
-		not_ok "$name"
-		diag "$TMP/out"
-	fi
-}
-
-# shellcheck disable=SC2317  # called via trap
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-free_port() {
-	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# wait_port PORT: until something accepts on 127.0.0.1:PORT (max ~5 s).
-wait_port() {
-	"$PY" - "$1" <<'EOF'
-import socket, sys, time
-for _ in range(100):
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2).close()
-        sys.exit(0)
-    except OSError:
-        time.sleep(0.05)
-sys.exit(1)
-EOF
-}
-
-# stop_server PID: SIGTERM, must exit 0 within 5 s.
-stop_server() {
-	local _
-	kill -TERM "$1" 2>/dev/null || return 1
-	for _ in $(seq 50); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$1" 2>/dev/null && { kill -KILL "$1"; return 1; }
-	wait "$1"
-}
-
-# expect_usage NAME CMD...: must exit 2 and print "Usage:".
-expect_usage() {
-	local name=$1 rc
-	shift
-	timeout 10 "$@" >"$TMP/out" 2>&1
-	rc=$?
-	if [ $rc -eq 2 ] && grep -q '^Usage:' "$TMP/out"; then
-		ok "$name"
-	else
-		not_ok "$name"
-		echo "# exit status $rc, expected 2 with a Usage: line"
-		diag "$TMP/out"
-	fi
-}
+# shellcheck source=tests/lib.sh
+. "$ROOT/tests/lib.sh"
+KSRV_CHECK_TIMEOUT=30
+scratch_dir ksrv-http-tools
 
 # load NAME PATTERN HTSTRESS-ARGS...: htstress -m must exit 0 and its
 # RESULT line match PATTERN; the RESULT line is shown as a diagnostic.
@@ -102,7 +30,7 @@ load() {
 		sed -n 's/^RESULT /# host loopback: /p' "$TMP/out"
 	else
 		not_ok "$name"
-		diag "$TMP/out"
+		diag <"$TMP/out"
 	fi
 }
 
@@ -118,27 +46,14 @@ expect_errors() {
 	else
 		not_ok "$name"
 		echo "# exit status $rc, expected 1 and /$pat/"
-		diag "$TMP/out"
+		diag <"$TMP/out"
 	fi
 }
 
-# ---- build -------------------------------------------------------------
-if make -C "$U" >"$TMP/build" 2>&1 && ! grep -qi 'warning' "$TMP/build"; then
-	ok "build userspace tools without warnings"
-else
-	not_ok "build userspace tools without warnings"
-	diag "$TMP/build"
-	exit 1
-fi
+build_tools
 
 # ---- usage / argument checking -----------------------------------------
-for t in htstress user-http-server; do
-	if timeout 5 "$U/$t" -h >"$TMP/out" 2>&1 && grep -q '^Usage:' "$TMP/out"; then
-		ok "$t -h exits 0"
-	else
-		not_ok "$t -h exits 0"
-	fi
-done
+expect_help htstress user-http-server
 URL=http://127.0.0.1:1/
 expect_usage "htstress rejects a missing URL" "$HT" -n 5
 expect_usage "htstress rejects a non-http URL" "$HT" ftp://127.0.0.1/
@@ -173,7 +88,7 @@ if wait_port "$PORT"; then
 	ok "user-http-server -t 2 starts on port $PORT"
 else
 	not_ok "user-http-server -t 2 starts on port $PORT"
-	diag "$TMP/srv.log"
+	diag <"$TMP/srv.log"
 	exit 1
 fi
 for c in pipeline split http10 head body bad; do
@@ -275,11 +190,9 @@ if wait_port "$PPORT"; then
 		-c 2 -n 20 "http://127.0.0.1:$PPORT/missing"
 else
 	not_ok "python3 -m http.server starts"
-	diag "$TMP/pyhttp.log"
+	diag <"$TMP/pyhttp.log"
 fi
 kill "$PYSRV" 2>/dev/null
 wait "$PYSRV" 2>/dev/null
 
-[ $FAILS -eq 0 ] && exit 0
-echo "# $FAILS case(s) failed"
-exit 1
+finish

@@ -11,53 +11,10 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 U=$ROOT/userspace
 CHECK=$ROOT/tests/host/echo_check.py
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-TMP=$(mktemp -d /tmp/ksrv-host-test.XXXXXX)
-FAILS=0
-PIDS=()
-
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1"; FAILS=$((FAILS + 1)); }
-diag() { sed 's/^\(# \)\{0,1\}/# /' "$@"; }
-# check NAME CMD...: run CMD (bounded), report, show its output on failure.
-check() {
-	local name=$1
-	shift
-	if timeout 30 "$@" >"$TMP/out" 2>&1; then
-		ok "$name"
-	else
-		not_ok "$name"
-		diag "$TMP/out"
-	fi
-}
-
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-free_port() {
-	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# wait_port PORT: until something accepts on 127.0.0.1:PORT (max ~5 s).
-wait_port() {
-	"$PY" - "$1" <<'EOF'
-import socket, sys, time
-for _ in range(100):
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2).close()
-        sys.exit(0)
-    except OSError:
-        time.sleep(0.05)
-sys.exit(1)
-EOF
-}
+# shellcheck source=tests/lib.sh
+. "$ROOT/tests/lib.sh"
+KSRV_CHECK_TIMEOUT=30
+scratch_dir ksrv-host-test
 
 # start_server PORT ARGS...: sets SRV_PID.
 start_server() {
@@ -69,50 +26,10 @@ start_server() {
 	wait_port "$port"
 }
 
-# stop_server PID: SIGTERM, must exit 0 within 5 s.
-stop_server() {
-	local i
-	kill -TERM "$1" 2>/dev/null || return 1
-	for i in $(seq 50); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$1" 2>/dev/null && { kill -KILL "$1"; return 1; }
-	wait "$1"
-}
-
-# expect_usage NAME CMD...: must exit 2 and print "Usage:".
-expect_usage() {
-	local name=$1 rc
-	shift
-	timeout 10 "$@" >"$TMP/out" 2>&1
-	rc=$?
-	if [ $rc -eq 2 ] && grep -q '^Usage:' "$TMP/out"; then
-		ok "$name"
-	else
-		not_ok "$name"
-		echo "# exit status $rc, expected 2 with a Usage: line"
-		diag "$TMP/out"
-	fi
-}
-
-# ---- build -------------------------------------------------------------
-if make -C "$U" >"$TMP/build" 2>&1 && ! grep -qi 'warning' "$TMP/build"; then
-	ok "build userspace tools without warnings"
-else
-	not_ok "build userspace tools without warnings"
-	diag "$TMP/build"
-	exit 1
-fi
+build_tools
 
 # ---- usage / argument checking -----------------------------------------
-for t in user-echo-server bench echo-idle; do
-	if timeout 5 "$U/$t" -h >"$TMP/out" 2>&1 && grep -q '^Usage:' "$TMP/out"; then
-		ok "$t -h exits 0"
-	else
-		not_ok "$t -h exits 0"
-	fi
-done
+expect_help user-echo-server bench echo-idle
 expect_usage "bench rejects -c 0" "$U/bench" -c 0
 expect_usage "bench rejects non-numeric -c" "$U/bench" -c abc
 expect_usage "bench rejects -s 0" "$U/bench" -s 0
@@ -136,7 +53,7 @@ if start_server "$PORT"; then
 	ok "user-echo-server starts on port $PORT"
 else
 	not_ok "user-echo-server starts on port $PORT"
-	diag "$TMP/srv-$PORT.log"
+	diag <"$TMP/srv-$PORT.log"
 	exit 1
 fi
 SRV=$SRV_PID
@@ -157,7 +74,7 @@ if timeout 30 "$U/bench" -p "$PORT" -c 64 -n 20000 -s 512 -q -m >"$TMP/out" 2>&1
 	sed -n 's/^RESULT /# host loopback: /p' "$TMP/out"
 else
 	not_ok "bench -c 64 -n 20000: zero errors"
-	diag "$TMP/out"
+	diag <"$TMP/out"
 fi
 check "bench 1 MiB messages, 4 conns, zero errors" \
 	"$U/bench" -p "$PORT" -c 4 -s 1048576 -n 24 -q
@@ -174,7 +91,7 @@ if timeout 30 "$U/echo-idle" -p "$PORT" -n 500 -d 1 -v -m >"$TMP/out" 2>&1 &&
 	ok "echo-idle: 500 idle connections held and verified"
 else
 	not_ok "echo-idle: 500 idle connections held and verified"
-	diag "$TMP/out"
+	diag <"$TMP/out"
 fi
 
 if stop_server "$SRV"; then
@@ -217,7 +134,7 @@ if [ $rc -eq 1 ] && grep -q 'MISMATCH' "$TMP/out" &&
 else
 	not_ok "bench detects a corrupted echo (exit 1, mismatch counted)"
 	echo "# bench exit status $rc"
-	diag "$TMP/out"
+	diag <"$TMP/out"
 fi
 wait "$BAD" 2>/dev/null
 
@@ -238,10 +155,8 @@ if [ $rc -eq 1 ] &&
 else
 	not_ok "echo-idle counts connections closed by the server (exit 1)"
 	echo "# echo-idle exit status $rc"
-	diag "$TMP/out"
+	diag <"$TMP/out"
 fi
 wait "$CLOSER" 2>/dev/null
 
-[ $FAILS -eq 0 ] && exit 0
-echo "# $FAILS case(s) failed"
-exit 1
+finish

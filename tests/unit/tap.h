@@ -7,6 +7,7 @@
 #define KSRV_TAP_H
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 
 static int tap_failed;
@@ -30,6 +31,28 @@ tap_check(int ok, int line, const char *fmt, ...)
 }
 
 #define CHECK(cond, ...) tap_check(!!(cond), __LINE__, __VA_ARGS__)
+
+/* Control characters shown escaped, so that a test name stays one line. */
+static inline const char *tap_show(const char *s, size_t len)
+{
+	static char buf[512];
+	size_t i, o = 0;
+
+	for (i = 0; i < len && o + 5 < sizeof(buf); i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\n')
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "\\n");
+		else if (c == '\t')
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "\\t");
+		else if (c < 0x20 || c >= 0x7f)
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	buf[o] = '\0';
+	return buf;
+}
 
 static int tap_done(void)
 {

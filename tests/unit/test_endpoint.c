@@ -30,29 +30,6 @@ static void run_split(struct run *r, const char *s, size_t len)
 	r->ret = ksrv_endpoint_split(r->buf, len, &r->a, &r->b);
 }
 
-static const char *show(const char *s, size_t len)
-{
-	static char buf[512];
-	size_t i, o = 0;
-
-	for (i = 0; i < len && o + 5 < sizeof(buf); i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '\n')
-			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "\\n");
-		else if (c == '\t')
-			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "\\t");
-		else if (c < 0x20 || c >= 0x7f)
-			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "\\x%02x", c);
-		else
-			buf[o++] = (char)c;
-	}
-	if (i < len)
-		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "...");
-	buf[o] = '\0';
-	return buf;
-}
-
 /* The address must be the text @want, found inside the input buffer. */
 static int addr_is(const struct run *r, size_t len, const struct ksrv_endpoint_text *e,
 		   const char *want)
@@ -71,7 +48,7 @@ static void ok_len(const char *s, size_t len, const char *aa, unsigned short ap,
 	run_split(&r, s, len);
 	CHECK(r.ret == 0 && addr_is(&r, len, &r.a, aa) && r.a.port == ap && r.a.v6 == v6 &&
 	      addr_is(&r, len, &r.b, ba) && r.b.port == bp && r.b.v6 == v6,
-	      "endpoint: '%s' -> %s port %u, %s port %u%s", show(s, len), aa, ap, ba, bp,
+	      "endpoint: '%s' -> %s port %u, %s port %u%s", tap_show(s, len), aa, ap, ba, bp,
 	      v6 ? " (v6)" : "");
 	free(r.buf);
 }
@@ -87,7 +64,7 @@ static void bad_len(const char *s, size_t len, const char *why)
 	struct run r;
 
 	run_split(&r, s, len);
-	CHECK(r.ret == -1, "endpoint: '%s' -> error (%s)", show(s, len), why);
+	CHECK(r.ret == -1, "endpoint: '%s' -> error (%s)", tap_show(s, len), why);
 	free(r.buf);
 }
 

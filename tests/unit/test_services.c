@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests for ksrv_services_parse() and ksrv_services_strerror().
+ * Unit tests for ksrv_svcspec_parse() and ksrv_svcspec_strerror().
  *
  * Every input is copied into a heap buffer of exactly its length (no NUL)
  * and the output table is allocated with exactly @max entries, so ASan
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ksrv_services.h"
+#include "ksrv_svcspec.h"
 #include "tap.h"
 
 struct want {
@@ -21,7 +21,7 @@ struct want {
 struct run {
 	char *buf;			/* exact-length copy of the input */
 	struct ksrv_service_spec *out;	/* exactly max entries */
-	struct ksrv_services_result res;
+	struct ksrv_svcspec_result res;
 };
 
 static void run_parse(struct run *r, const char *s, size_t len, unsigned int max)
@@ -35,35 +35,13 @@ static void run_parse(struct run *r, const char *s, size_t len, unsigned int max
 	memcpy(r->buf, s, len);
 	/* Poison the result so that a field left unset is noticed. */
 	memset(&r->res, 0xa5, sizeof(r->res));
-	ksrv_services_parse(r->buf, len, r->out, max, &r->res);
+	ksrv_svcspec_parse(r->buf, len, r->out, max, &r->res);
 }
 
 static void run_free(struct run *r)
 {
 	free(r->buf);
 	free(r->out);
-}
-
-/* Show control characters in test names so the log stays one line each. */
-static const char *show(const char *s, size_t len)
-{
-	static char buf[512];
-	size_t i, o = 0;
-
-	for (i = 0; i < len && o + 5 < sizeof(buf); i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '\n')
-			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "\\n");
-		else if (c < 0x20 || c >= 0x7f)
-			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "\\x%02x", c);
-		else
-			buf[o++] = (char)c;
-	}
-	if (i < len)
-		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "...");
-	buf[o] = '\0';
-	return buf;
 }
 
 static int table_matches(const struct run *r, const struct want *w, unsigned int n)
@@ -85,7 +63,7 @@ static void ok_lenmax(const char *s, size_t len, unsigned int max,
 
 	run_parse(&r, s, len, max);
 	CHECK(r.res.err == KSRV_SVC_OK && r.res.n == n && table_matches(&r, w, n),
-	      "services: '%s' (max %u) -> ok, %u entries", show(s, len), max, n);
+	      "services: '%s' (max %u) -> ok, %u entries", tap_show(s, len), max, n);
 	run_free(&r);
 }
 
@@ -106,7 +84,7 @@ static void ok1(const char *s, const char *proto, unsigned short port)
  * of the input and @n entries parsed before it.
  */
 static void bad_lenmax(const char *s, size_t len, unsigned int max,
-		       enum ksrv_services_err err, size_t bad_off, size_t badlen,
+		       enum ksrv_svcspec_err err, size_t bad_off, size_t badlen,
 		       unsigned int n)
 {
 	struct run r;
@@ -114,24 +92,24 @@ static void bad_lenmax(const char *s, size_t len, unsigned int max,
 	run_parse(&r, s, len, max);
 	CHECK(r.res.err == err && r.res.bad == r.buf + bad_off &&
 	      r.res.badlen == badlen && r.res.n == n,
-	      "services: '%s' (max %u) -> %s at +%zu len %zu, n %u", show(s, len), max,
-	      ksrv_services_strerror(err), bad_off, badlen, n);
+	      "services: '%s' (max %u) -> %s at +%zu len %zu, n %u", tap_show(s, len), max,
+	      ksrv_svcspec_strerror(err), bad_off, badlen, n);
 	if (r.res.err != err || r.res.bad != r.buf + bad_off || r.res.badlen != badlen ||
 	    r.res.n != n)
 		printf("#   got err %d (%s) bad +%td len %zu n %u\n", (int)r.res.err,
-		       ksrv_services_strerror(r.res.err), r.res.bad - r.buf, r.res.badlen,
+		       ksrv_svcspec_strerror(r.res.err), r.res.bad - r.buf, r.res.badlen,
 		       r.res.n);
 	run_free(&r);
 }
 
-static void bad(const char *s, enum ksrv_services_err err, size_t bad_off,
+static void bad(const char *s, enum ksrv_svcspec_err err, size_t bad_off,
 		size_t badlen, unsigned int n)
 {
 	bad_lenmax(s, strlen(s), KSRV_MAX_SERVICES, err, bad_off, badlen, n);
 }
 
 /* A single-entry input that is wrong as a whole. */
-static void bad1(const char *s, enum ksrv_services_err err)
+static void bad1(const char *s, enum ksrv_svcspec_err err)
 {
 	size_t len = strlen(s);
 
@@ -331,7 +309,7 @@ static void test_len(void)
 
 static void test_strerror(void)
 {
-	static const enum ksrv_services_err all[] = {
+	static const enum ksrv_svcspec_err all[] = {
 		KSRV_SVC_OK, KSRV_SVC_EMPTY, KSRV_SVC_SYNTAX, KSRV_SVC_NAME,
 		KSRV_SVC_PORT, KSRV_SVC_DUP, KSRV_SVC_TOO_MANY,
 	};
@@ -340,7 +318,7 @@ static void test_strerror(void)
 	int distinct = 1;
 
 	for (i = 0; i < ARRAY_SIZE(all); i++) {
-		msg[i] = ksrv_services_strerror(all[i]);
+		msg[i] = ksrv_svcspec_strerror(all[i]);
 		CHECK(msg[i] && msg[i][0], "services: strerror(%d) = '%s'", (int)all[i],
 		      msg[i] ? msg[i] : "(null)");
 	}
@@ -349,7 +327,7 @@ static void test_strerror(void)
 			if (msg[i] && msg[j] && !strcmp(msg[i], msg[j]))
 				distinct = 0;
 	CHECK(distinct, "services: strerror messages are distinct");
-	msg[0] = ksrv_services_strerror((enum ksrv_services_err)99);
+	msg[0] = ksrv_svcspec_strerror((enum ksrv_svcspec_err)99);
 	CHECK(msg[0] && msg[0][0], "services: strerror(99) = '%s'",
 	      msg[0] ? msg[0] : "(null)");
 }

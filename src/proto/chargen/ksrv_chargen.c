@@ -18,7 +18,7 @@
 #include <linux/module.h>
 
 #include <ksrv.h>
-#include <ksrv_builtin.h>
+#include "ksrv_builtin.h"
 
 #define CHARGEN_LINE	72
 #define CHARGEN_CHARS	95	/* ' ' .. '~' */

@@ -14,7 +14,7 @@
 #include <linux/slab.h>
 
 #include <ksrv.h>
-#include <ksrv_builtin.h>
+#include "ksrv_builtin.h"
 
 #define ECHO_BUF_SIZE	16384
 #define ECHO_STACK_SIZE	256

@@ -18,7 +18,7 @@
 #include <linux/slab.h>
 
 #include <ksrv.h>
-#include <ksrv_builtin.h>
+#include "ksrv_builtin.h"
 #include "ksrv_http.h"
 
 /* Requests handled per run before other connections get a turn. */
@@ -33,54 +33,13 @@ unsigned int ksrv_http_keepalive_timeout = 15;
 unsigned int ksrv_http_max_requests = 1000;
 bool ksrv_http_listing = true;
 
-static int http_secs_set(const char *val, const struct kernel_param *kp)
-{
-	unsigned int v;
-
-	if (kstrtouint(val, 0, &v) || v < 1 || v > 3600) {
-		pr_err("%s: '%.32s' is not a number in 1..3600\n", kp->name,
-		       val);
-		return -EINVAL;
-	}
-	*(unsigned int *)kp->arg = v;
-	return 0;
-}
-
-static const struct kernel_param_ops http_secs_ops = {
-	.set = http_secs_set,
-	.get = param_get_uint,
-};
-
-module_param_cb(http_header_timeout, &http_secs_ops,
-		&ksrv_http_header_timeout, 0444);
+KSRV_PARAM_UINT(http_header_timeout, ksrv_http_header_timeout, 1, 3600);
 MODULE_PARM_DESC(http_header_timeout,
 		 "Seconds a request head may take from its first byte, 1..3600 (default 10); then 408");
-module_param_cb(http_keepalive_timeout, &http_secs_ops,
-		&ksrv_http_keepalive_timeout, 0444);
+KSRV_PARAM_UINT(http_keepalive_timeout, ksrv_http_keepalive_timeout, 1, 3600);
 MODULE_PARM_DESC(http_keepalive_timeout,
 		 "Seconds an idle keep-alive connection is kept, 1..3600 (default 15)");
-
-static int http_max_requests_set(const char *val,
-				 const struct kernel_param *kp)
-{
-	unsigned int v;
-
-	if (kstrtouint(val, 0, &v) || v < 1 || v > 1000000) {
-		pr_err("%s: '%.32s' is not a number in 1..1000000\n",
-		       kp->name, val);
-		return -EINVAL;
-	}
-	ksrv_http_max_requests = v;
-	return 0;
-}
-
-static const struct kernel_param_ops http_max_requests_ops = {
-	.set = http_max_requests_set,
-	.get = param_get_uint,
-};
-
-module_param_cb(http_max_requests, &http_max_requests_ops,
-		&ksrv_http_max_requests, 0444);
+KSRV_PARAM_UINT(http_max_requests, ksrv_http_max_requests, 1, 1000000);
 MODULE_PARM_DESC(http_max_requests,
 		 "Requests served on one connection before it is closed, 1..1000000 (default 1000)");
 module_param_named(http_listing, ksrv_http_listing, bool, 0444);

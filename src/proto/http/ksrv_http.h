@@ -138,6 +138,8 @@ const char *ksrv_http_reason(unsigned int status);
 size_t ksrv_http_head(char *buf, size_t size, unsigned int status,
 		      bool close, const char *extra);
 int ksrv_http_out_head(struct ksrv_http_out *out, size_t size);
+void ksrv_http_out_ready(struct ksrv_http_out *out, size_t hlen,
+			 unsigned int status, bool close);
 int ksrv_http_error(struct ksrv_http_out *out, unsigned int status,
 		    bool close, bool head_only, const char *extra);
 void ksrv_http_out_reset(struct ksrv_http_out *out);

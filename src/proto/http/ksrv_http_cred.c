@@ -19,7 +19,7 @@
 #include <linux/slab.h>
 #include <linux/uidgid.h>
 
-#include <ksrv_compat.h>
+#include "ksrv_compat.h"
 #include "ksrv_http.h"
 #include "ksrv_http_ids.h"
 

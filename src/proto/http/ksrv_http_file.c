@@ -127,11 +127,7 @@ static int http_head_file(struct http_ctx *c, unsigned int status,
 	n += scnprintf(out->head + n, out->hsize - n, "\r\n");
 	if (n >= out->hsize - 1)	/* truncated: never send half a head */
 		return -EOVERFLOW;
-	out->hlen = n;
-	out->hoff = 0;
-	out->close = c->close;
-	out->active = true;
-	ksrv_http_count_status(status);
+	ksrv_http_out_ready(out, n, status, c->close);
 	return 0;
 }
 
@@ -215,6 +211,7 @@ static int http_redirect(struct http_ctx *c)
 static int http_serve_listing(struct http_ctx *c)
 {
 	struct ksrv_http_out *out = c->out;
+	size_t n;
 	int err;
 
 	err = ksrv_http_listing_body(out, &c->f, c->rel, c->rel_len);
@@ -222,20 +219,17 @@ static int http_serve_listing(struct http_ctx *c)
 		return http_fail(c, err == -ENOMEM ? 500 : 403, NULL);
 	if (ksrv_http_out_head(out, KSRV_HTTP_IHEAD_SIZE))
 		return -ENOMEM;
-	out->hlen = ksrv_http_head(out->head, out->hsize, 200, c->close, NULL);
-	out->hlen += scnprintf(out->head + out->hlen, out->hsize - out->hlen,
-			       "Content-Type: text/html; charset=utf-8\r\nContent-Length: %zu\r\n\r\n",
-			       out->blen);
+	n = ksrv_http_head(out->head, out->hsize, 200, c->close, NULL);
+	n += scnprintf(out->head + n, out->hsize - n,
+		       "Content-Type: text/html; charset=utf-8\r\nContent-Length: %zu\r\n\r\n",
+		       out->blen);
 	if (c->head_only) {
 		kvfree(out->body);
 		out->body = NULL;
 		out->blen = 0;
 	}
-	out->hoff = 0;
 	out->boff = 0;
-	out->close = c->close;
-	out->active = true;
-	ksrv_http_count_status(200);
+	ksrv_http_out_ready(out, n, 200, c->close);
 	return 0;
 }
 

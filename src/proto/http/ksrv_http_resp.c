@@ -207,12 +207,25 @@ int ksrv_http_error(struct ksrv_http_out *out, unsigned int status,
 	n += scnprintf(out->head + n, out->hsize - n,
 		       "Content-Type: text/html; charset=utf-8\r\nContent-Length: %zu\r\n\r\n%s",
 		       blen, head_only ? "" : body);
-	out->hlen = n;
+	ksrv_http_out_ready(out, n, status, close);
+	return 0;
+}
+
+/**
+ * ksrv_http_out_ready() - start sending a response whose head is written
+ * @out: the response; its head buffer holds @hlen bytes
+ * @hlen: length of the head, and of a generated error body after it
+ * @status: the status code, counted in /proc/ksrv/http_status
+ * @close: close the connection once the response is sent
+ */
+void ksrv_http_out_ready(struct ksrv_http_out *out, size_t hlen,
+			 unsigned int status, bool close)
+{
+	out->hlen = hlen;
 	out->hoff = 0;
 	out->close = close;
 	out->active = true;
 	ksrv_http_count_status(status);
-	return 0;
 }
 
 /**

@@ -22,7 +22,7 @@
 #include <linux/namei.h>
 #include <linux/stat.h>
 
-#include <ksrv_compat.h>
+#include "ksrv_compat.h"
 #include "ksrv_http.h"
 
 static char http_root[256] = "/var/www/html";

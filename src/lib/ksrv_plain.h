@@ -4,8 +4,8 @@
  * ksrv (no I/O, no allocation) builds unchanged inside the kernel and in
  * user space (unit tests, fuzzers).
  */
-#ifndef KSRV_PLAIN_H
-#define KSRV_PLAIN_H
+#ifndef _KSRV_PLAIN_H
+#define _KSRV_PLAIN_H
 
 #ifdef __KERNEL__
 
@@ -48,4 +48,4 @@ static inline u64 div_u64_rem(u64 dividend, u32 divisor, u32 *remainder)
 
 #endif /* __KERNEL__ */
 
-#endif /* KSRV_PLAIN_H */
+#endif /* _KSRV_PLAIN_H */

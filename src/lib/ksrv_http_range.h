@@ -2,8 +2,8 @@
 /*
  * ksrv_http_range.h - single byte-range requests (RFC 9110 14.1-14.2).
  */
-#ifndef KSRV_HTTP_RANGE_H
-#define KSRV_HTTP_RANGE_H
+#ifndef _KSRV_HTTP_RANGE_H
+#define _KSRV_HTTP_RANGE_H
 
 #include "ksrv_plain.h"
 
@@ -20,4 +20,4 @@ enum ksrv_http_range_result ksrv_http_range_parse(const char *v, size_t len,
 						  u64 size, u64 *start,
 						  u64 *rlen);
 
-#endif /* KSRV_HTTP_RANGE_H */
+#endif /* _KSRV_HTTP_RANGE_H */

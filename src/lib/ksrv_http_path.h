@@ -3,8 +3,8 @@
  * ksrv_http_path.h - turn a request path into a safe relative file path, and
  * escape file names for directory listings.
  */
-#ifndef KSRV_HTTP_PATH_H
-#define KSRV_HTTP_PATH_H
+#ifndef _KSRV_HTTP_PATH_H
+#define _KSRV_HTTP_PATH_H
 
 #include "ksrv_plain.h"
 
@@ -36,4 +36,4 @@ bool ksrv_http_url_encode_path(const char *in, size_t in_len, char *out,
 bool ksrv_http_html_escape(const char *in, size_t in_len, char *out,
 			   size_t out_size, size_t *out_len);
 
-#endif /* KSRV_HTTP_PATH_H */
+#endif /* _KSRV_HTTP_PATH_H */

@@ -2,8 +2,8 @@
 /*
  * ksrv_http_mime.h - file name extension to Content-Type.
  */
-#ifndef KSRV_HTTP_MIME_H
-#define KSRV_HTTP_MIME_H
+#ifndef _KSRV_HTTP_MIME_H
+#define _KSRV_HTTP_MIME_H
 
 #include "ksrv_plain.h"
 
@@ -11,4 +11,4 @@
 
 const char *ksrv_http_mime_type(const char *name, size_t len);
 
-#endif /* KSRV_HTTP_MIME_H */
+#endif /* _KSRV_HTTP_MIME_H */

@@ -6,8 +6,8 @@
  * <linux/ctype.h> treats Latin-1 bytes as letters; HTTP grammar is plain
  * ASCII, so both are avoided on purpose.
  */
-#ifndef KSRV_HTTP_ASCII_H
-#define KSRV_HTTP_ASCII_H
+#ifndef _KSRV_HTTP_ASCII_H
+#define _KSRV_HTTP_ASCII_H
 
 #include "ksrv_plain.h"
 
@@ -76,4 +76,4 @@ static inline void ksrv_http_trim_ows(const char **s, size_t *len)
 		(*len)--;
 }
 
-#endif /* KSRV_HTTP_ASCII_H */
+#endif /* _KSRV_HTTP_ASCII_H */

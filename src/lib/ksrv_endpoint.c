@@ -4,30 +4,13 @@
  * "127.0.0.1:12345 127.0.0.1:40000" or "[::1]:8081 [::1]:51234".
  */
 #include "ksrv_endpoint.h"
+#include "ksrv_port.h"
 
 #define ADDR_MAX	45	/* longest textual IPv6 address (with IPv4 tail) */
 
 static bool is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n';
-}
-
-static int parse_port(const char *s, size_t len, unsigned short *port)
-{
-	unsigned long v = 0;
-	size_t i;
-
-	if (len == 0 || len > 5)
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	if (v == 0 || v > 65535)
-		return -1;
-	*port = (unsigned short)v;
-	return 0;
 }
 
 /* One token: the port follows the last ':', or the ']' of a bracket. */
@@ -39,7 +22,7 @@ static int split_one(const char *s, size_t len, struct ksrv_endpoint_text *e)
 		colon--;
 	if (colon < 2)
 		return -1;
-	if (parse_port(s + colon, len - colon, &e->port))
+	if (ksrv_port_parse(s + colon, len - colon, &e->port))
 		return -1;
 	e->v6 = s[0] == '[';
 	if (e->v6) {

@@ -4,15 +4,16 @@
  * Every entry is checked completely so that insmod can name the first bad
  * token; nothing is accepted by guessing (no default ports, no blanks).
  */
-#include "ksrv_services.h"
+#include "ksrv_svcspec.h"
+#include "ksrv_port.h"
 
 static bool name_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-static enum ksrv_services_err parse_name(const char *s, size_t len,
-					 char *out)
+static enum ksrv_svcspec_err parse_name(const char *s, size_t len,
+					char *out)
 {
 	size_t i;
 
@@ -27,33 +28,11 @@ static enum ksrv_services_err parse_name(const char *s, size_t len,
 	return KSRV_SVC_OK;
 }
 
-static enum ksrv_services_err parse_port(const char *s, size_t len,
-					 unsigned short *port)
-{
-	unsigned long v = 0;
-	size_t i;
-
-	/* Five digits at most: longer strings cannot be valid and must not
-	 * be allowed to overflow the accumulator.
-	 */
-	if (len == 0 || len > 5)
-		return KSRV_SVC_PORT;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return KSRV_SVC_PORT;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	if (v == 0 || v > 65535)
-		return KSRV_SVC_PORT;
-	*port = (unsigned short)v;
-	return KSRV_SVC_OK;
-}
-
-static enum ksrv_services_err parse_entry(const char *s, size_t len,
-					  struct ksrv_service_spec *spec)
+static enum ksrv_svcspec_err parse_entry(const char *s, size_t len,
+					 struct ksrv_service_spec *spec)
 {
 	const char *colon = memchr(s, ':', len);
-	enum ksrv_services_err err;
+	enum ksrv_svcspec_err err;
 	size_t nlen;
 
 	if (len == 0)
@@ -64,7 +43,9 @@ static enum ksrv_services_err parse_entry(const char *s, size_t len,
 	err = parse_name(s, nlen, spec->proto);
 	if (err)
 		return err;
-	return parse_port(colon + 1, len - nlen - 1, &spec->port);
+	if (ksrv_port_parse(colon + 1, len - nlen - 1, &spec->port))
+		return KSRV_SVC_PORT;
+	return KSRV_SVC_OK;
 }
 
 static bool port_taken(const struct ksrv_service_spec *out, unsigned int n,
@@ -79,7 +60,7 @@ static bool port_taken(const struct ksrv_service_spec *out, unsigned int n,
 }
 
 /**
- * ksrv_services_parse() - parse a services= value
+ * ksrv_svcspec_parse() - parse a services= value
  * @s: the text; need not be NUL-terminated, one trailing newline is ignored
  * @len: its length
  * @out: table to fill
@@ -89,9 +70,9 @@ static bool port_taken(const struct ksrv_service_spec *out, unsigned int n,
  * On error @res->n holds the entries parsed before the bad one; the caller
  * must not use @out then. Ports must be distinct across the whole list.
  */
-void ksrv_services_parse(const char *s, size_t len,
-			 struct ksrv_service_spec *out, unsigned int max,
-			 struct ksrv_services_result *res)
+void ksrv_svcspec_parse(const char *s, size_t len,
+			struct ksrv_service_spec *out, unsigned int max,
+			struct ksrv_svcspec_result *res)
 {
 	const char *end;
 	size_t elen;
@@ -131,12 +112,12 @@ void ksrv_services_parse(const char *s, size_t len,
 }
 
 /**
- * ksrv_services_strerror() - describe a parse error for a log line
+ * ksrv_svcspec_strerror() - describe a parse error for a log line
  * @err: the error
  *
  * Return: a short constant phrase.
  */
-const char *ksrv_services_strerror(enum ksrv_services_err err)
+const char *ksrv_svcspec_strerror(enum ksrv_svcspec_err err)
 {
 	switch (err) {
 	case KSRV_SVC_OK:

@@ -4,8 +4,8 @@
  * Plain C without kernel headers so it also builds for unit tests and
  * fuzzing in user space.
  */
-#ifndef _KSRV_SERVICES_H
-#define _KSRV_SERVICES_H
+#ifndef _KSRV_SVCSPEC_H
+#define _KSRV_SVCSPEC_H
 
 #include "ksrv_plain.h"
 
@@ -22,7 +22,7 @@ struct ksrv_service_spec {
 	unsigned short port;
 };
 
-enum ksrv_services_err {
+enum ksrv_svcspec_err {
 	KSRV_SVC_OK = 0,
 	KSRV_SVC_EMPTY,		/* empty list or empty entry */
 	KSRV_SVC_SYNTAX,	/* not "name:port" */
@@ -33,22 +33,22 @@ enum ksrv_services_err {
 };
 
 /**
- * struct ksrv_services_result - outcome of ksrv_services_parse()
+ * struct ksrv_svcspec_result - outcome of ksrv_svcspec_parse()
  * @n: number of entries stored
  * @err: KSRV_SVC_OK or the first error found
  * @bad: on error, the offending entry within the input
  * @badlen: its length
  */
-struct ksrv_services_result {
+struct ksrv_svcspec_result {
 	unsigned int n;
-	enum ksrv_services_err err;
+	enum ksrv_svcspec_err err;
 	const char *bad;
 	size_t badlen;
 };
 
-void ksrv_services_parse(const char *s, size_t len,
-			 struct ksrv_service_spec *out, unsigned int max,
-			 struct ksrv_services_result *res);
-const char *ksrv_services_strerror(enum ksrv_services_err err);
+void ksrv_svcspec_parse(const char *s, size_t len,
+			struct ksrv_service_spec *out, unsigned int max,
+			struct ksrv_svcspec_result *res);
+const char *ksrv_svcspec_strerror(enum ksrv_svcspec_err err);
 
-#endif /* _KSRV_SERVICES_H */
+#endif /* _KSRV_SVCSPEC_H */

@@ -3,8 +3,8 @@
  * ksrv_http_date.h - HTTP dates (RFC 9110 5.6.7) to and from seconds since
  * the Unix epoch (UTC, leap seconds ignored as POSIX time does).
  */
-#ifndef KSRV_HTTP_DATE_H
-#define KSRV_HTTP_DATE_H
+#ifndef _KSRV_HTTP_DATE_H
+#define _KSRV_HTTP_DATE_H
 
 #include "ksrv_plain.h"
 
@@ -27,4 +27,4 @@ static inline bool ksrv_http_date_in_range(s64 secs)
 bool ksrv_http_date_format(s64 secs, char *out, size_t out_size);
 bool ksrv_http_date_parse(const char *s, size_t len, s64 *secs);
 
-#endif /* KSRV_HTTP_DATE_H */
+#endif /* _KSRV_HTTP_DATE_H */

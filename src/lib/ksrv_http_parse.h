@@ -10,8 +10,8 @@
  * ksrv_http_parse_head() parses a buffer at once; both give the same
  * result for the same bytes, however they are split.
  */
-#ifndef KSRV_HTTP_PARSE_H
-#define KSRV_HTTP_PARSE_H
+#ifndef _KSRV_HTTP_PARSE_H
+#define _KSRV_HTTP_PARSE_H
 
 #include "ksrv_plain.h"
 
@@ -142,4 +142,4 @@ enum ksrv_http_parse_result ksrv_http_parse_head(const char *buf, size_t len,
 bool ksrv_http_etag_match(const char *list, size_t list_len,
 			  const char *etag, size_t etag_len, bool weak);
 
-#endif /* KSRV_HTTP_PARSE_H */
+#endif /* _KSRV_HTTP_PARSE_H */

@@ -3,8 +3,8 @@
  * ksrv_http_ids.h - the HTTP identity's names and numbers: parameter
  * syntax, and look-ups in the text of /etc/passwd and /etc/group.
  */
-#ifndef KSRV_HTTP_IDS_H
-#define KSRV_HTTP_IDS_H
+#ifndef _KSRV_HTTP_IDS_H
+#define _KSRV_HTTP_IDS_H
 
 #include "ksrv_plain.h"
 
@@ -26,4 +26,4 @@ bool ksrv_http_group_find(const char *buf, size_t len, const char *name,
 size_t ksrv_http_group_member_of(const char *buf, size_t len,
 				 const char *user, u32 *gids, size_t max);
 
-#endif /* KSRV_HTTP_IDS_H */
+#endif /* _KSRV_HTTP_IDS_H */
