@@ -164,6 +164,9 @@ def t_stats_counts():
     socks = [connect(PORT, 4 if i % 2 else 6) for i in range(len(sizes))]
     for i, (s, n) in enumerate(zip(socks, sizes)):
         echo_once(s, bytes([i + 1]) * n)
+    # A send is counted when the server's sendmsg returns, which can be
+    # after the client has read the bytes.
+    wait_stat(PORT, 'bytes_out', sum(sizes), timeout=5)
     st = stat(PORT)
     probs = []
     for k, want in (('open', 3), ('total', 3), ('bytes_in', 6000),
