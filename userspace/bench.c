@@ -814,11 +814,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < o.nsweep; i++)
 		if (o.sweep[i] > maxc)
 			maxc = o.sweep[i];
-	if (raise_nofile(maxc + 64) < maxc + 16) {
-		fprintf(stderr, "%s: cannot raise the fd limit to %llu\n",
-			prog_name, (unsigned long long)maxc + 64);
+	if (!load_nofile(maxc))
 		return 1;
-	}
 	if (!pool_init(o.size)) {
 		perror(prog_name);
 		return 1;

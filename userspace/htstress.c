@@ -1248,11 +1248,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (raise_nofile(o.conns + 64) < o.conns + 16) {
-		fprintf(stderr, "%s: cannot raise the fd limit to %llu\n",
-			prog_name, (unsigned long long)o.conns + 64);
+	if (!load_nofile(o.conns))
 		return 1;
-	}
 	nt = o.threads ? (unsigned int)o.threads : online_cpus();
 	if (nt > o.conns)
 		nt = o.conns;

@@ -108,6 +108,15 @@ void report_error(unsigned int conn, const char *what, unsigned long long n,
 	fputc('\n', stderr);
 }
 
+bool load_nofile(uint64_t conns)
+{
+	if (raise_nofile(conns + 64) >= conns + 16)
+		return true;
+	fprintf(stderr, "%s: cannot raise the fd limit to %llu\n", prog_name,
+		(unsigned long long)conns + 64);
+	return false;
+}
+
 bool load_opt(int opt, bool *machine, bool *quiet, void (*usage)(FILE *f))
 {
 	switch (opt) {

@@ -60,6 +60,9 @@ struct progress {
 
 void progress_wait(const struct progress *p);
 
+/* Room for @conns sockets and a few more files; false with a message. */
+bool load_nofile(uint64_t conns);
+
 /*
  * The options of both load generators besides their own: -m sets
  * *machine, -q *quiet, -h prints the usage and exits 0. Anything else

@@ -32,6 +32,27 @@ SLUB_CAVEAT = (
     "kernel figures.")
 
 
+def plot_yscale(f, logy):
+    """The y axis of a plot: log scale for latencies, else from 0."""
+    if logy:
+        f.write("set logscale y\nset format y '%g'\n")
+    else:
+        f.write("set yrange [0:*]\n")
+
+
+def plot_series(f, servers, stride, col, logy, series):
+    """The plot command, one series per server: column COL of the
+    server's STRIDE columns (after the first), in ms for a log axis.
+    SERIES(i, y, label) writes the i-th server's part."""
+    plots = []
+    for i, (_, label) in enumerate(servers):
+        y = f"{2 + stride * i + col}"
+        if logy:
+            y = f"(${y} / 1000)"
+        plots.append(series(i, y, label))
+    f.write("plot " + ", \\\n     ".join(plots) + "\n")
+
+
 def parse_kv(path):
     """Lines of key=value words -> list of dicts (values kept as str)."""
     rows = []
@@ -282,19 +303,11 @@ def echo_report(resdir, bench_dir):
                     f"({meta.get('kernel', '')}, TCG guest)'\n")
             f.write("set xlabel 'concurrent connections'\n")
             f.write(f"set ylabel '{ylabel}'\nset logscale x 2\n")
-            if logy:
-                f.write("set logscale y\nset format y '%g'\n")
-            else:
-                f.write("set yrange [0:*]\n")
+            plot_yscale(f, logy)
             f.write("set key top left\nset grid\n")
-            plots = []
-            for i, (srv, label) in enumerate(servers):
-                y = f"{2 + 3 * i + col}"
-                if logy:
-                    y = f"(${y} / 1000)"
-                plots.append(f"'echo.dat' using 1:{y} "
-                             f"with linespoints lw 2 title '{label}'")
-            f.write("plot " + ", \\\n     ".join(plots) + "\n")
+            plot_series(f, servers, 3, col, logy,
+                        lambda i, y, label: f"'echo.dat' using 1:{y} "
+                        f"with linespoints lw 2 title '{label}'")
         gnuplot(gp, bench_dir)
 
     # Markdown.
@@ -520,19 +533,10 @@ def http_report(resdir, bench_dir):
                     "set style fill solid 0.8 border -1\n"
                     "set boxwidth 0.9\nset key top right\nset grid ytics\n"
                     "set xtics noenhanced\n")
-            if logy:
-                f.write("set logscale y\nset format y '%g'\n")
-            else:
-                f.write("set yrange [0:*]\n")
-            plots = []
-            for i, (srv, label) in enumerate(servers):
-                xt = ":xtic(1)" if i == 0 else ""
-                y = f"{2 + 4 * i + col}"
-                if logy:
-                    y = f"(${y} / 1000)"
-                plots.append(f"'http.dat' using {y}{xt} "
-                             f"title '{label}'")
-            f.write("plot " + ", \\\n     ".join(plots) + "\n")
+            plot_yscale(f, logy)
+            plot_series(f, servers, 4, col, logy,
+                        lambda i, y, label: f"'http.dat' using {y}"
+                        f"{':xtic(1)' if i == 0 else ''} title '{label}'")
         gnuplot(gp, bench_dir)
 
     md = ["## HTTP", ""]

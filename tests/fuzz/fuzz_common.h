@@ -18,6 +18,19 @@
 	} while (0)
 
 /*
+ * An exact-size heap copy of the input (at least one byte), so that any
+ * read past its end is an ASan report; NULL when out of memory.
+ */
+static inline char *fuzz_copy(const unsigned char *data, size_t size)
+{
+	char *s = malloc(size ? size : 1);
+
+	if (s)
+		memcpy(s, data, size);
+	return s;
+}
+
+/*
  * The model of a port number the parsers' results are checked against,
  * written apart from src/lib/ksrv_port.c on purpose: decimal 1..65535 in
  * 1..5 digits, else -1.

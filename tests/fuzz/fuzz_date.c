@@ -30,10 +30,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	s64 t;
 	size_t i;
 
-	s = malloc(size ? size : 1);
+	s = fuzz_copy(data, size);
 	if (!s)
 		return 0;
-	memcpy(s, data, size);
 	if (ksrv_http_date_parse(s, size, &t)) {
 		/* 1900-01-01 .. 9999-12-31 23:59:60 */
 		FUZZ_ASSERT(t >= -2208988800LL && t <= KSRV_HTTP_DATE_MAX + 1);

@@ -105,12 +105,11 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	struct ksrv_endpoint_text a, b;
 	const char *end, *p;
-	char *s = malloc(size ? size : 1);
+	char *s = fuzz_copy(data, size);
 	int ret;
 
 	if (!s)
 		return 0;
-	memcpy(s, data, size);
 	ret = ksrv_endpoint_split(s, size, &a, &b);
 	FUZZ_ASSERT(ret == 0 || ret == -1);
 	FUZZ_ASSERT((ret == 0) == model(s, size));

@@ -91,10 +91,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	size_t small_size;
 	int ret, ret2;
 
-	in = malloc(size ? size : 1);
+	in = fuzz_copy(data, size);
 	if (!in)
 		return 0;
-	memcpy(in, data, size);
 	ret = ksrv_http_path_normalize(in, size, out, sizeof(out), &info);
 	FUZZ_ASSERT(ret == 0 || ret == 400 || ret == 403 || ret == 414);
 	if (ret == 0) {

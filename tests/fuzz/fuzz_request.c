@@ -130,11 +130,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	size_t k;
 	int full;
 
-	/* Exact-size heap copy: any over-read is an ASan report. */
-	b = malloc(size ? size : 1);
+	b = fuzz_copy(data, size);
 	if (!b)
 		return 0;
-	memcpy(b, data, size);
 	full = ksrv_http_parse_head(b, size, &lim, &r);
 	FUZZ_ASSERT(known_status(full));
 	if (full == KSRV_HTTP_DONE)

@@ -177,11 +177,10 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	struct ksrv_service_spec *big, *small;
 	struct ksrv_svcspec_result rb, rs;
 	unsigned int m = (unsigned int)(size % (KSRV_MAX_SERVICES + 1)), i;
-	char *s = malloc(size ? size : 1);
+	char *s = fuzz_copy(data, size);
 
 	if (!s)
 		return 0;
-	memcpy(s, data, size);
 	parse(s, size, BIG_MAX, &big, &rb);
 	parse(s, size, m, &small, &rs);
 	/*

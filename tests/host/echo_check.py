@@ -148,14 +148,20 @@ def case_empty(host, port):
     s.close()
 
 
-def case_badserver(host, port):
-    """Echo server that corrupts one byte; serves one connection's worth."""
+def listen(host, port):
+    """A listening socket for the fake servers; says so on stdout."""
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind((host, port))
     ls.listen(16)
     ls.settimeout(TIMEOUT)
     print("listening", flush=True)
+    return ls
+
+
+def case_badserver(host, port):
+    """Echo server that corrupts one byte; serves one connection's worth."""
+    ls = listen(host, port)
     c, _ = ls.accept()
     c.settimeout(TIMEOUT)
     total = 0
@@ -178,12 +184,7 @@ def case_badserver(host, port):
 
 def case_closeall(host, port):
     """Accept 10 connections and close each at once (an over-limit server)."""
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind((host, port))
-    ls.listen(16)
-    ls.settimeout(TIMEOUT)
-    print("listening", flush=True)
+    ls = listen(host, port)
     for _ in range(10):
         c, _ = ls.accept()
         c.close()
