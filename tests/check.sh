@@ -69,7 +69,6 @@ DEBUG_FULL=${DEBUG_FULL:-0}
 DEBUG_SCALE=${KSRV_TIME_SCALE:-3}
 PARALLEL=${PARALLEL:-1}
 CPU_SHARE=${KSRV_CPU_SHARE:-2}
-[ "$DEBUG" = 1 ] || PARALLEL=0
 LINT=${LINT:-1}
 VERBOSE=${VERBOSE:-0}
 # 1 GiB: the size in which 30-concurrency must hold 10,000 connections.
