@@ -247,22 +247,20 @@ lane_collect() {
 # debug lanes (the longest) first. A background runner takes lanes from it
 # from the start; the foreground joins in after lint and the host tests.
 # Without PARALLEL=1 the lanes run one after the other after them.
-LANES=
-for s in $DEBUG_LANES $STOCK_KERNELS; do
-	[ -n "${BUILT[$s]:-}" ] && LANES="$LANES $s"
-done
-LANES=${LANES# }
+# built_lanes LANE...: those of the lanes whose module was built, in order.
+built_lanes() {
+	local s out=
+	for s in "$@"; do
+		[ -n "${BUILT[$s]:-}" ] && out="$out $s"
+	done
+	echo "${out# }"
+}
+# One after the other: the stock lanes first, the quickest word on
+# whether anything is broken.
+LANES=$(built_lanes $KERNELS)
 # One lane alone has the CPUs to itself.
 [[ $LANES == *" "* ]] || PARALLEL=0
-if [ "$PARALLEL" != 1 ]; then
-	# One after the other: the stock lanes first, the quickest word on
-	# whether anything is broken.
-	LANES=
-	for s in $KERNELS; do
-		[ -n "${BUILT[$s]:-}" ] && LANES="$LANES $s"
-	done
-	LANES=${LANES# }
-fi
+[ "$PARALLEL" = 1 ] && LANES=$(built_lanes $DEBUG_LANES $STOCK_KERNELS)
 QUEUE=$OUT/.lane-queue
 echo 0 >"$QUEUE"
 
