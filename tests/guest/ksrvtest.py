@@ -106,7 +106,7 @@ class Suite:
         self.failed = 0
         self.skipped = 0
         self.cleanups = []
-        self.start = time.monotonic()
+        self.start = self.last = time.monotonic()
         lim = slack(quick_limit if (QUICK and quick_limit) else limit)
         self.limit = lim
         signal.signal(signal.SIGALRM, self._timeout)
@@ -139,15 +139,26 @@ class Suite:
     def _clean_name(name):
         return ' '.join(str(name).replace('#', '').split())
 
+    def _took(self):
+        """Log the time since the last result when it is long: where a
+        suite spends its time, for whoever makes it faster."""
+        now = time.monotonic()
+        if now - self.last > 5:
+            log('%.1fs for this result (at %.0fs)' % (now - self.last,
+                                                      now - self.start))
+        self.last = now
+
     def ok(self, name, note=None):
         self.passed += 1
         print('ok - ' + self._clean_name(name), flush=True)
+        self._took()
         if note:
             log(note)
 
     def not_ok(self, name, why=None):
         self.failed += 1
         print('not ok - ' + self._clean_name(name), flush=True)
+        self._took()
         if why:
             log(why)
 

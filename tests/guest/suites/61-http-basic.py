@@ -18,7 +18,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..'))
-from ksrvtest import QUICK, Fail, Skip, Suite, expect, unload  # noqa
+from ksrvtest import QUICK, Fail, Skip, Suite, expect, slack, unload  # noqa
 import httptest as H  # noqa
 from httptest import PORT, Conn, get, req  # noqa
 
@@ -179,21 +179,30 @@ def t_listing_dates():
     return '%d rows' % len(rows)
 
 
-def curl(args, timeout=60):
+def curl(args, timeout=60, total=None):
+    """curl with a time-out per transfer (and TOTAL for the whole run)."""
     p = subprocess.run(['curl', '-sS', '--max-time', str(timeout)] + args,
-                       capture_output=True, timeout=timeout + 10)
+                       capture_output=True, timeout=(total or timeout) + 10)
     return p.returncode, p.stdout, p.stderr.decode('utf-8', 'replace')
 
 
 def t_follow_links():
+    """Every link of every listing, fetched by one curl (one exec: each
+    costs seconds on the debug kernel), its status per link from -w."""
     expect(LINKS, 'no links collected from the listings')
     os.makedirs(TMP, exist_ok=True)
-    out = os.path.join(TMP, 'curl.out')
+    args, outs = ['-g', '-w', '%{http_code}\\n'], []
+    for i, (rel, qpath, is_dir) in enumerate(LINKS):
+        outs.append(os.path.join(TMP, 'link%d' % i))
+        args += ['-o', outs[-1], URL + qpath]
+    rc, codes, err = curl(args, 30, slack(30 + 2 * len(LINKS)))
+    codes = codes.decode().split()
+    expect(len(codes) == len(LINKS), 'curl rc %d, %d of %d links: %s' %
+           (rc, len(codes), len(LINKS), err.strip()[-300:]))
     probs = []
-    for rel, qpath, is_dir in LINKS:
-        rc, _, err = curl(['--fail', '-o', out, URL + qpath], 30)
-        if rc != 0:
-            probs.append('%s: curl rc %d %s' % (qpath, rc, err.strip()))
+    for (rel, qpath, is_dir), out, code in zip(LINKS, outs, codes):
+        if code != '200':
+            probs.append('%s: status %s' % (qpath, code))
             continue
         if not is_dir and H.entry_kind(rel) == 'file':
             with open(out, 'rb') as f:
