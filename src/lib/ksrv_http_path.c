@@ -248,6 +248,22 @@ bool ksrv_http_url_encode(const char *in, size_t in_len, char *out,
 }
 
 /**
+ * ksrv_http_url_encoded_len() - length of ksrv_http_url_encode()'s output
+ * @in: the name
+ * @in_len: length of @in
+ *
+ * Return: the strlen() of what ksrv_http_url_encode() makes of @in.
+ */
+size_t ksrv_http_url_encoded_len(const char *in, size_t in_len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < in_len; i++)
+		n += is_unreserved((u8)in[i]) ? 1 : 3;
+	return n;
+}
+
+/**
  * ksrv_http_url_encode_path() - percent-encode a relative path
  * @in: a path from ksrv_http_path_normalize(), segments separated by '/'
  * @in_len: length of @in
@@ -322,4 +338,23 @@ bool ksrv_http_html_escape(const char *in, size_t in_len, char *out,
 	out[o] = '\0';
 	*out_len = o;
 	return true;
+}
+
+/**
+ * ksrv_http_html_escaped_len() - length of ksrv_http_html_escape()'s output
+ * @in: the name
+ * @in_len: length of @in
+ *
+ * Return: the strlen() of what ksrv_http_html_escape() makes of @in.
+ */
+size_t ksrv_http_html_escaped_len(const char *in, size_t in_len)
+{
+	const char *ent;
+	size_t i, n = 0;
+
+	for (i = 0; i < in_len; i++) {
+		ent = html_entity((u8)in[i]);
+		n += ent ? strlen(ent) : 1;
+	}
+	return n;
 }

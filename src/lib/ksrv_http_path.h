@@ -35,5 +35,7 @@ bool ksrv_http_url_encode_path(const char *in, size_t in_len, char *out,
 			       size_t out_size, size_t *out_len);
 bool ksrv_http_html_escape(const char *in, size_t in_len, char *out,
 			   size_t out_size, size_t *out_len);
+size_t ksrv_http_url_encoded_len(const char *in, size_t in_len);
+size_t ksrv_http_html_escaped_len(const char *in, size_t in_len);
 
 #endif /* _KSRV_HTTP_PATH_H */

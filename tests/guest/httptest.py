@@ -36,7 +36,7 @@ ROOT = os.path.join(BASE, 'root')
 OUTSIDE = os.path.join(BASE, 'outside.txt')
 STATUS_PATH = '/proc/ksrv/http_status'
 STATUS_CODES = (200, 206, 301, 304, 400, 403, 404, 405, 408, 413, 414, 416,
-                431, 500, 501, 505)
+                431, 500, 501, 503, 505)
 HTTP_PARAMS = ('http_enable', 'http_root', 'http_header_timeout',
                'http_keepalive_timeout', 'http_max_requests', 'http_listing')
 

@@ -148,11 +148,34 @@ static void t_escape(void)
 	CHECK(!ksrv_http_html_escape("", 0, buf, 0, &n), "html: zero-size output");
 }
 
+/* The length functions size listings: they must agree with the output. */
+static void t_escaped_len(void)
+{
+	static const char *const names[] = {
+		"", "plain.txt", "a b&c/d%\xc3\xa9", "<a href=\"x\">&'",
+		"a\x01\x7f\xc3\xa9", "~_-.", "%%%%",
+	};
+	char buf[128];
+	size_t i, n, len;
+	bool ok = true;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		len = strlen(names[i]);
+		ok &= ksrv_http_url_encode(names[i], len, buf, sizeof(buf), &n) &&
+		      n == ksrv_http_url_encoded_len(names[i], len);
+		ok &= ksrv_http_html_escape(names[i], len, buf, sizeof(buf), &n) &&
+		      n == ksrv_http_html_escaped_len(names[i], len);
+	}
+	CHECK(ok, "escaped lengths match the escaped output");
+	CHECK(ksrv_http_url_encoded_len("\0", 1) == 3, "urlenc len: NUL counts 3");
+}
+
 int main(void)
 {
 	t_normalize();
 	t_refused();
 	t_flags_bounds();
 	t_escape();
+	t_escaped_len();
 	return tap_done();
 }

@@ -32,6 +32,7 @@ unsigned int ksrv_http_header_timeout = 10;
 unsigned int ksrv_http_keepalive_timeout = 15;
 unsigned int ksrv_http_max_requests = 1000;
 bool ksrv_http_listing = true;
+unsigned int ksrv_http_listing_memory = 32768;
 
 KSRV_PARAM_UINT(http_header_timeout, ksrv_http_header_timeout, 1, 3600);
 MODULE_PARM_DESC(http_header_timeout,
@@ -45,6 +46,9 @@ MODULE_PARM_DESC(http_max_requests,
 module_param_named(http_listing, ksrv_http_listing, bool, 0444);
 MODULE_PARM_DESC(http_listing,
 		 "List directories without index.html (default 1); 0 answers 403");
+KSRV_PARAM_UINT(http_listing_memory, ksrv_http_listing_memory, 64, 4194304);
+MODULE_PARM_DESC(http_listing_memory,
+		 "KiB that directory listings of all connections may hold, 64..4194304 (default 32768); then 503");
 
 /*
  * Off by default: a proxy in front of ksrv that does not end lines at a
@@ -331,6 +335,7 @@ int ksrv_http_init(void)
 void ksrv_http_exit(void)
 {
 	ksrv_proto_unregister(&http_ops);
+	WARN_ON_ONCE(ksrv_http_listing_charged());
 	ksrv_http_root_exit();
 	ksrv_http_cred_exit();
 	ksrv_http_resp_exit();

@@ -40,6 +40,7 @@ extern unsigned int ksrv_http_header_timeout;
 extern unsigned int ksrv_http_keepalive_timeout;
 extern unsigned int ksrv_http_max_requests;
 extern bool ksrv_http_listing;
+extern unsigned int ksrv_http_listing_memory;
 
 /**
  * struct ksrv_http_out - the response being sent
@@ -49,6 +50,7 @@ extern bool ksrv_http_listing;
  * @hoff: bytes of @head sent
  * @body: generated body (error page, listing), kvmalloc'ed, or NULL
  * @blen: bytes in @body
+ * @bcharge: listing memory that @body holds (ksrv_http_listing_body())
  * @boff: bytes of @body sent
  * @file: the opened file whose bytes [@pos, @end) follow the head, or
  *	NULL; opened with the HTTP identity's credentials even when all its
@@ -67,6 +69,7 @@ struct ksrv_http_out {
 	size_t hoff;
 	char *body;
 	size_t blen;
+	size_t bcharge;
 	size_t boff;
 	struct file *file;
 	char *bounce;
@@ -142,6 +145,7 @@ void ksrv_http_out_ready(struct ksrv_http_out *out, size_t hlen,
 			 unsigned int status, bool close);
 int ksrv_http_error(struct ksrv_http_out *out, unsigned int status,
 		    bool close, bool head_only, const char *extra);
+void ksrv_http_out_drop_body(struct ksrv_http_out *out);
 void ksrv_http_out_reset(struct ksrv_http_out *out);
 int ksrv_http_out_send(struct ksrv_conn *conn, struct ksrv_http_out *out);
 
@@ -153,5 +157,7 @@ int ksrv_http_serve(struct ksrv_http_out *out,
 int ksrv_http_listing_body(struct ksrv_http_out *out,
 			   struct ksrv_http_file *dir, const char *rel,
 			   size_t rel_len);
+void ksrv_http_listing_uncharge(size_t size);
+long ksrv_http_listing_charged(void);
 
 #endif /* _KSRV_HTTP_H */

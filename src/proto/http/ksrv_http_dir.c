@@ -17,19 +17,103 @@
 
 /* Bounds on what one listing may cost. */
 #define LIST_MAX_ENTRIES	4096
+#define LIST_NAMES_MIN		4096
 #define LIST_NAMES_SIZE		(256 * 1024)
-/* Worst case per entry: a name escaped twice, size, date and markup. */
-#define LIST_ENTRY_SIZE(len)	(9 * (len) + 192)
-#define LIST_FRAME_SIZE		(2 * 6 * KSRV_HTTP_PATH_MAX + 512)
+/* Markup, size and date of a row: everything but the name's two forms. */
+#define LIST_ROW_SIZE		(128 + 20 + KSRV_HTTP_DATE_BUF)
+/* Head and tail of the page: everything but the title's two copies. */
+#define LIST_FRAME_SIZE		512
+
+/* Listing memory of all connections, against http_listing_memory. */
+static atomic_long_t list_charged = ATOMIC_LONG_INIT(0);
+
+/* Reserve @size bytes of listing memory; false when over the cap. */
+static bool list_charge(size_t size)
+{
+	long cap = (long)ksrv_http_listing_memory << 10;
+
+	if (atomic_long_add_return(size, &list_charged) <= cap)
+		return true;
+	atomic_long_sub(size, &list_charged);
+	return false;
+}
+
+/**
+ * ksrv_http_listing_uncharge() - give back listing memory
+ * @size: bytes reserved by a listing, as in ksrv_http_out.bcharge
+ */
+void ksrv_http_listing_uncharge(size_t size)
+{
+	atomic_long_sub(size, &list_charged);
+}
+
+/**
+ * ksrv_http_listing_charged() - listing memory held by all connections
+ *
+ * Return: bytes; 0 once every listing is sent or dropped.
+ */
+long ksrv_http_listing_charged(void)
+{
+	return atomic_long_read(&list_charged);
+}
+
+/* A charged buffer, freed and uncharged by list_mem_free(). */
+static void *list_mem_alloc(size_t size, int *err)
+{
+	void *p;
+
+	if (!list_charge(size)) {
+		*err = -EBUSY;
+		return NULL;
+	}
+	p = kvmalloc(size, GFP_KERNEL);
+	if (!p) {
+		ksrv_http_listing_uncharge(size);
+		*err = -ENOMEM;
+	}
+	return p;
+}
+
+static void list_mem_free(void *p, size_t size)
+{
+	if (!p)
+		return;
+	kvfree(p);
+	ksrv_http_listing_uncharge(size);
+}
 
 struct list_ctx {
 	struct dir_context ctx;
 	char *names;		/* u8 length, then the name, per entry */
+	size_t size;		/* of @names */
 	size_t used;
 	unsigned int n;
 	size_t body_size;
 	bool truncated;
+	int err;
 };
+
+/* Make room in l->names for @need bytes; false to stop the iteration. */
+static bool list_grow(struct list_ctx *l, size_t need)
+{
+	size_t size = l->size;
+	char *p;
+
+	while (size < need)
+		size *= 2;
+	if (size > LIST_NAMES_SIZE) {
+		l->truncated = true;
+		return false;
+	}
+	p = list_mem_alloc(size, &l->err);
+	if (!p)
+		return false;
+	memcpy(p, l->names, l->used);
+	list_mem_free(l->names, l->size);
+	l->names = p;
+	l->size = size;
+	return true;
+}
 
 static bool list_actor(struct dir_context *ctx, const char *name, int len,
 		       loff_t off, u64 ino, unsigned int type)
@@ -38,15 +122,18 @@ static bool list_actor(struct dir_context *ctx, const char *name, int len,
 
 	if (len <= 0 || len > 255 || name[0] == '.')
 		return true;
-	if (l->n == LIST_MAX_ENTRIES || l->used + 1 + len > LIST_NAMES_SIZE) {
+	if (l->n == LIST_MAX_ENTRIES) {
 		l->truncated = true;
 		return false;
 	}
+	if (l->used + 1 + len > l->size && !list_grow(l, l->used + 1 + len))
+		return false;
 	l->names[l->used] = (char)len;
 	memcpy(l->names + l->used + 1, name, len);
 	l->used += 1 + len;
 	l->n++;
-	l->body_size += LIST_ENTRY_SIZE(len);
+	l->body_size += LIST_ROW_SIZE + ksrv_http_url_encoded_len(name, len) +
+			ksrv_http_html_escaped_len(name, len);
 	return true;
 }
 
@@ -62,7 +149,7 @@ static int list_collect(struct ksrv_http_file *dir, struct list_ctx *l)
 		return PTR_ERR(file);
 	err = iterate_dir(file, &l->ctx);
 	fput(file);
-	return err;
+	return err ? err : l->err;
 }
 
 struct list_buf {
@@ -71,8 +158,8 @@ struct list_buf {
 	size_t size;
 };
 
-/* The buffer is sized for the worst case; a string that would not fit
- * is dropped rather than cut.
+/* The buffer is sized for the longest output; a string that would not
+ * fit is dropped rather than cut.
  */
 static void put_str(struct list_buf *b, const char *s)
 {
@@ -179,6 +266,28 @@ static void list_render(struct list_buf *b, char *path, struct list_ctx *l,
 	put_str(b, "</body></html>\n");
 }
 
+/*
+ * The rendered page moves to a buffer of its own size when that saves a
+ * page or more: a slow reader then pins only what it is sent. Without
+ * room for the copy the bigger buffer stays.
+ */
+static void list_fit(struct list_buf *b)
+{
+	size_t size = b->len + 1;
+	char *p;
+	int err;
+
+	if (b->size - size < PAGE_SIZE)
+		return;
+	p = list_mem_alloc(size, &err);
+	if (!p)
+		return;
+	memcpy(p, b->p, size);
+	list_mem_free(b->p, b->size);
+	b->p = p;
+	b->size = size;
+}
+
 /**
  * ksrv_http_listing_body() - render a directory listing into out->body
  * @out: the response being prepared
@@ -186,13 +295,18 @@ static void list_render(struct list_buf *b, char *path, struct list_ctx *l,
  * @rel: its normalised path below the root, for the title
  * @rel_len: length of @rel
  *
- * Return: 0 with out->body and out->blen set, or a negative errno.
+ * Everything a listing allocates counts against http_listing_memory, for
+ * all connections together; the body keeps its share (out->bcharge) until
+ * it is sent or dropped (ksrv_http_out_drop_body()).
+ *
+ * Return: 0 with out->body, out->blen and out->bcharge set; -EBUSY when
+ * the listing memory is used up; or another negative errno.
  */
 int ksrv_http_listing_body(struct ksrv_http_out *out,
 			   struct ksrv_http_file *dir, const char *rel,
 			   size_t rel_len)
 {
-	struct list_ctx l = { .ctx.actor = list_actor };
+	struct list_ctx l = { .ctx.actor = list_actor, .size = LIST_NAMES_MIN };
 	struct list_buf b = { };
 	char *path;
 	int err;
@@ -200,27 +314,29 @@ int ksrv_http_listing_body(struct ksrv_http_out *out,
 	/* "rel/name": a name is at most 255 bytes. */
 	if (rel_len + 1 + 255 + 1 > KSRV_HTTP_PATH_MAX)
 		return -ENAMETOOLONG;
-	l.names = kvmalloc(LIST_NAMES_SIZE, GFP_KERNEL);
 	path = __getname();
-	err = -ENOMEM;
-	if (!l.names || !path)
-		goto out;
+	if (!path)
+		return -ENOMEM;
+	l.names = list_mem_alloc(l.size, &err);
+	if (!l.names)
+		goto out_putname;
 	err = list_collect(dir, &l);
 	if (err)
-		goto out;
-	b.size = LIST_FRAME_SIZE + l.body_size;
-	b.p = kvmalloc(b.size, GFP_KERNEL);
-	if (!b.p) {
-		err = -ENOMEM;
-		goto out;
-	}
+		goto out_free_names;
+	b.size = LIST_FRAME_SIZE + 2 * ksrv_http_html_escaped_len(rel, rel_len) +
+		 l.body_size;
+	b.p = list_mem_alloc(b.size, &err);
+	if (!b.p)
+		goto out_free_names;
 	b.p[0] = '\0';
 	list_render(&b, path, &l, rel, rel_len);
+	list_fit(&b);
 	out->body = b.p;
 	out->blen = b.len;
-out:
-	if (path)
-		__putname(path);
-	kvfree(l.names);
+	out->bcharge = b.size;
+out_free_names:
+	list_mem_free(l.names, l.size);
+out_putname:
+	__putname(path);
 	return err;
 }

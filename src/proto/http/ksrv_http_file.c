@@ -215,6 +215,8 @@ static int http_serve_listing(struct http_ctx *c)
 	int err;
 
 	err = ksrv_http_listing_body(out, &c->f, c->rel, c->rel_len);
+	if (err == -EBUSY)
+		return http_fail(c, 503, "Retry-After: 1\r\n");
 	if (err)
 		return http_fail(c, err == -ENOMEM ? 500 : 403, NULL);
 	if (ksrv_http_out_head(out, KSRV_HTTP_IHEAD_SIZE))
@@ -223,11 +225,8 @@ static int http_serve_listing(struct http_ctx *c)
 	n += scnprintf(out->head + n, out->hsize - n,
 		       "Content-Type: text/html; charset=utf-8\r\nContent-Length: %zu\r\n\r\n",
 		       out->blen);
-	if (c->head_only) {
-		kvfree(out->body);
-		out->body = NULL;
-		out->blen = 0;
-	}
+	if (c->head_only)
+		ksrv_http_out_drop_body(out);
 	out->boff = 0;
 	ksrv_http_out_ready(out, n, 200, c->close);
 	return 0;

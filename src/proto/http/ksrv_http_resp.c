@@ -38,6 +38,7 @@ static const struct http_status statuses[] = {
 	{ 431, "Request Header Fields Too Large" },
 	{ 500, "Internal Server Error" },
 	{ 501, "Not Implemented" },
+	{ 503, "Service Unavailable" },
 	{ 505, "HTTP Version Not Supported" },
 };
 
@@ -229,6 +230,22 @@ void ksrv_http_out_ready(struct ksrv_http_out *out, size_t hlen,
 }
 
 /**
+ * ksrv_http_out_drop_body() - free a generated body
+ * @out: the response
+ *
+ * Gives back the listing memory that the body held, if any.
+ */
+void ksrv_http_out_drop_body(struct ksrv_http_out *out)
+{
+	kvfree(out->body);
+	ksrv_http_listing_uncharge(out->bcharge);
+	out->body = NULL;
+	out->blen = 0;
+	out->bcharge = 0;
+	out->boff = 0;
+}
+
+/**
  * ksrv_http_out_reset() - forget a finished or abandoned response
  * @out: the response
  *
@@ -242,13 +259,10 @@ void ksrv_http_out_reset(struct ksrv_http_out *out)
 	out->bounce = NULL;
 	if (out->file)
 		fput(out->file);
-	kvfree(out->body);
+	ksrv_http_out_drop_body(out);
 	out->file = NULL;
-	out->body = NULL;
 	out->hlen = 0;
 	out->hoff = 0;
-	out->blen = 0;
-	out->boff = 0;
 	out->close = false;
 	out->active = false;
 }

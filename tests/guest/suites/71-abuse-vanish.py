@@ -8,6 +8,9 @@
 - echo clients that push up to 1 MB without reading a byte, then RST;
 - slow readers: several clients reading the 8 MiB file at 1 KB/s while
   normal clients (echo, 1 MiB and small GETs) are served;
+- slow readers of a 4,000-entry listing: many clients that ask for it and
+  then read nothing; listings of all connections together stay within
+  http_listing_memory (503 beyond it), memory measured while they wait;
 - rmmod in the middle of all of the above together.
 Each attack runs from several processes, bounded in count and time, while
 normal clients in another process must keep being served. After each:
@@ -15,6 +18,7 @@ stats open 0, TCP inuse / memory back to the baseline, clean kernel log.
 """
 import collections
 import os
+import shutil
 import socket
 import sys
 import time
@@ -23,7 +27,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..'))
 from ksrvtest import slack  # noqa: E402
 from ksrvtest import (QUICK, Fail, Kmsg, Skip, Suite, bad_log_lines,  # noqa
-                      ensure_unloaded, log, read_stats)
+                      ensure_unloaded, expect, log, read_stats)
 import httptest as H  # noqa
 import abusetest as A  # noqa
 
@@ -39,11 +43,28 @@ SLOW_SECONDS = 6 if QUICK else 20
 RMMOD_LIMIT = slack(15.0)
 BIG = '/big.bin'
 BIG_SIZE = 8 << 20
+# The listing case: LIST_N entries in a directory made for it, LIST_READERS
+# clients, listing memory capped at LIST_CAP_KB for them all (a few
+# listings' worth). Every listing served costs LIST_N look-ups.
+LIST_DIR = 'many'
+LIST_N = 4000
+LIST_READERS = 8 if QUICK else 16
+LIST_CAP_KB = 2048
+# The largest send buffer while the readers wait. Loopback's 64 KiB MSS
+# makes TCP start a send buffer at over 1 MB and take a whole listing in
+# at once; with a 1460-byte MSS it starts at tens of KB, and a slow
+# reader keeps the rest of the listing in ksrv.
+LIST_WMEM_MAX = 65536
+TCP_WMEM = '/proc/sys/net/ipv4/tcp_wmem'
+# What else a waiting reader may cost: its two sockets' buffers, the
+# server's connection, and slack for the guest's own noise.
+LIST_CONN_KB = 192
 FIGURES = {}
 
 
 def load():
     return H.load_http('http_header_timeout=5',
+                       'http_listing_memory=%d' % LIST_CAP_KB,
                        services='echo:%d,http:%d' % (ECHO, HTTP), port=HTTP)
 
 
@@ -321,6 +342,83 @@ def run_slow_readers():
         N_SLOW, [r['got'] for r in res], SLOW_SECONDS)
 
 
+def _list_dir(make):
+    """Create (or remove) the listing case's directory in the fixture."""
+    d = H.fs_path(LIST_DIR)
+    if not make:
+        shutil.rmtree(d, ignore_errors=True)
+        return
+    os.makedirs(d, exist_ok=True)
+    for i in range(LIST_N):
+        # Names of 30 bytes, some with characters the page must escape.
+        open(os.path.join(d, 'entry-%04d-%s.txt' % (
+            i, 'a&b <c>' if i % 10 == 0 else 'abcdefg')), 'w').close()
+
+
+def _list_request(s):
+    """GET the listing on s; returns its parsed head (body not read)."""
+    s.sendall(H.req('/%s/' % LIST_DIR))
+    buf = b''
+    while b'\r\n\r\n' not in buf:
+        d = s.recv(4096)
+        expect(d, 'closed before the response head (%r)' % buf[:200])
+        buf += d
+    return H.parse_head(buf[:buf.index(b'\r\n\r\n') + 4])
+
+
+def run_listing_readers():
+    """LIST_READERS clients ask for the listing and read nothing more
+    while memory is measured; returns a note."""
+    with open(TCP_WMEM) as f:
+        wmem = f.read()
+    base = A.Snap()
+    socks, heads = [], []
+    try:
+        with open(TCP_WMEM, 'w') as f:
+            f.write('%s %s %d' % tuple(wmem.split()[:2] + [LIST_WMEM_MAX]))
+        for i in range(LIST_READERS):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.settimeout(slack(10))
+            socks.append(s)
+            s.connect(('127.0.0.1', HTTP))
+            heads.append(_list_request(s))
+        A.settle(0.5)
+        held = A.Snap()
+    finally:
+        for s in socks:
+            s.close()
+        with open(TCP_WMEM, 'w') as f:
+            f.write(wmem)
+    codes = collections.Counter(r.status for r in heads)
+    ok = [r for r in heads if r.status == 200]
+    busy = [r for r in heads if r.status == 503]
+    expect(len(ok) + len(busy) == len(heads), 'statuses %s' % dict(codes))
+    expect(ok, 'no listing served at all (%s)' % dict(codes))
+    expect(busy, 'no 503: %d listings of %s bytes did not reach a cap of '
+           '%d KiB' % (len(ok), ok[0].h('content-length'), LIST_CAP_KB))
+    expect(all(r.h('retry-after') == '1' for r in busy),
+           '503 without Retry-After: 1')
+    size = int(ok[0].h('content-length'))
+    expect(len(ok) * size <= LIST_CAP_KB << 10,
+           '%d listings of %d bytes held, cap %d KiB' %
+           (len(ok), size, LIST_CAP_KB))
+    used = base.avail - held.avail - (held.rss - base.rss)
+    bound = LIST_CAP_KB + LIST_READERS * LIST_CONN_KB + A.KASAN_QUARANTINE_KB
+    expect(used <= bound, 'waiting readers took %d KiB, more than %d KiB '
+           '(cap %d KiB + %d KiB per reader%s)' %
+           (used, bound, LIST_CAP_KB, LIST_CONN_KB,
+            ' + KASAN quarantine' if A.KASAN_QUARANTINE_KB else ''))
+    # Once they are gone, the listing memory is free again.
+    r, _ = H.exchange(H.req('/%s/' % LIST_DIR), timeout=slack(10), port=HTTP)
+    expect(r.status == 200 and len(r.body) == size,
+           'after the readers: %d, %d bytes' % (r.status, len(r.body)))
+    FIGURES['listing readers'] = (len(ok), len(busy), size, used)
+    return ('%d readers of a %d-entry listing (%d bytes): %d served, %d '
+            'got 503; %d KiB held while they waited (bound %d KiB)' %
+            (LIST_READERS, LIST_N, size, len(ok), len(busy), used, bound))
+
+
 def t_rmmod_middle(t, base0):
     name = 'rmmod in the middle'
     km = Kmsg()
@@ -370,7 +468,7 @@ def t_rmmod_middle(t, base0):
 
 
 def main():
-    t = Suite('71-abuse-vanish', 175, 58)
+    t = Suite('71-abuse-vanish', 215, 85)
     A.install(t)
     ensure_unloaded()
     try:
@@ -382,6 +480,9 @@ def main():
     except Fail as e:
         t.not_ok('build the fixture', str(e))
         t.finish()
+    # Before any baseline: its 4,000 inodes are the fixture's, not a leak.
+    _list_dir(True)
+    t.cleanups.append(lambda: _list_dir(False))
     A.nofile(10000)
     A.settle(0)
     base0 = A.Snap()
@@ -391,6 +492,8 @@ def main():
     case(t, 'echo 1 MB then RST unread', run_echo_push, FRESH)
     case(t, 'slow readers of 8 MiB', run_slow_readers,
          FRESH + [('http', HTTP, 'fresh', '/random.bin')])
+    case(t, 'slow readers of a %d-entry listing' % LIST_N,
+         run_listing_readers, FRESH)
     t_rmmod_middle(t, base0)
     bad = bad_log_lines(km.read())
     t.check(not bad, 'kernel log clean over the whole suite',
