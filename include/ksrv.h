@@ -34,6 +34,10 @@ struct seq_file;
  *	arrives, so that accepting it and answering that data take one
  *	wake-up; a client that stays silent is accepted about a second
  *	later all the same.
+ * @blocking_io: the handlers may wait for something other than the
+ *	socket, such as a file system (HTTP). A new connection's first
+ *	round then runs from its own work item, not from the accept work,
+ *	so that a slow file system never holds up accepting.
  * @start: called at module load before each service of this protocol
  *	starts listening; check the protocol's parameters here. Return 0 or
  *	a negative errno, which fails the load. May be NULL.
@@ -65,6 +69,7 @@ struct ksrv_proto_ops {
 	const bool *enabled;
 	size_t priv_size;
 	bool client_first;
+	bool blocking_io;
 	int (*start)(void);
 	const char *stats_file;
 	int (*stats_show)(struct seq_file *m, void *v);

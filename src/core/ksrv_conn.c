@@ -20,7 +20,9 @@
  * the running handler sees before it lets go (ksrv_conn_run()). The accept
  * work sets it before a new socket gets its callbacks and runs the first
  * round itself: a client's first request has usually arrived by then,
- * and it is answered without another wake-up.
+ * and it is answered without another wake-up. For a protocol with
+ * blocking_io it queues that round instead, so that accepting never waits
+ * on a file system.
  */
 #include <linux/kthread.h>
 #include <linux/net.h>
@@ -434,9 +436,9 @@ static void ksrv_conn_register(struct ksrv_conn *conn)
 		ksrv_conn_kick(conn, KSRV_EV_READ);
 		return;
 	}
-	/* The caller runs the first round: callbacks from now on only set
-	 * event bits. It looks for data that arrived before they were
-	 * installed.
+	/* The caller runs (or queues) the first round: callbacks from now
+	 * on only set event bits. It looks for data that arrived before they
+	 * were installed.
 	 */
 	kref_get(&conn->ref);
 	set_bit(KSRV_CONN_SCHEDULED, &conn->flags);
@@ -482,7 +484,12 @@ int ksrv_conn_create(struct ksrv_service *svc, struct socket *sock)
 	}
 	pr_debug("conn %p created on %s:%u\n", conn, svc->ops->name, svc->port);
 	ksrv_conn_register(conn);
-	if (!conn->task)
+	/* The first round, and its reference, go to the work item when the
+	 * protocol's handlers may wait on a file system.
+	 */
+	if (!conn->task && svc->ops->blocking_io)
+		queue_work(ksrv_wq, &conn->work);
+	else if (!conn->task)
 		ksrv_conn_run(conn);
 	ksrv_conn_put(conn);
 	return 0;

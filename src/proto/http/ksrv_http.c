@@ -309,6 +309,7 @@ static const struct ksrv_proto_ops http_ops = {
 	.enabled = &http_enable,
 	.priv_size = sizeof(struct ksrv_http_conn),
 	.client_first = true,
+	.blocking_io = true,
 	.start = http_start,
 	.stats_file = "http_status",
 	.stats_show = ksrv_http_status_show,
