@@ -117,13 +117,19 @@ struct ids {
 	size_t ngroups;
 };
 
-/* A name must be in its file, and must not be root's. */
+/* A name must be in its file, and must not be root's. A file that could
+ * not be read is that error, not a missing name.
+ */
 static int ids_check_name(const char *param, const char *name, bool found,
 			  u32 id, const char *file, int read_err)
 {
-	if (!found) {
-		pr_err("%s '%s': no such name in %s (%d)\n", param, name, file,
+	if (!found && read_err) {
+		pr_err("%s '%s': cannot read %s (%d)\n", param, name, file,
 		       read_err);
+		return read_err;
+	}
+	if (!found) {
+		pr_err("%s '%s': no such name in %s\n", param, name, file);
 		return -EINVAL;
 	}
 	if (!id) {
@@ -138,6 +144,7 @@ static int ids_user(const struct ids_file *pw, struct ids *id)
 {
 	u32 n = 0, pgid;
 	bool found;
+	int err;
 
 	if (ksrv_http_id_parse(http_user, &n) == KSRV_HTTP_ID_NUMBER) {
 		id->uid = n;
@@ -148,9 +155,10 @@ static int ids_user(const struct ids_file *pw, struct ids *id)
 	}
 	found = ksrv_http_passwd_find(pw->buf, pw->len, http_user, 0,
 				      id->name, &n, &pgid);
-	if (ids_check_name("http_user", http_user, found, n, "/etc/passwd",
-			   pw->err))
-		return -EINVAL;
+	err = ids_check_name("http_user", http_user, found, n, "/etc/passwd",
+			     pw->err);
+	if (err)
+		return err;
 	id->uid = n;
 	id->groups[id->ngroups++] = pgid;
 	return 0;
