@@ -63,6 +63,10 @@ struct seq_file;
  * @release: the connection is gone and no callback will run again; free
  *	what the private state points to. Runs exactly once for every
  *	connection whose @open succeeded. May be NULL.
+ * @requests: requests answered on the connection so far, for
+ *	/proc/ksrv/conns. Called while other callbacks may run, so read
+ *	what it returns with READ_ONCE(); must not sleep. May be NULL (a
+ *	protocol without requests).
  */
 struct ksrv_proto_ops {
 	const char *name;
@@ -78,6 +82,7 @@ struct ksrv_proto_ops {
 	int (*write_space)(struct ksrv_conn *conn);
 	bool (*timeout)(struct ksrv_conn *conn);
 	void (*release)(struct ksrv_conn *conn);
+	unsigned long (*requests)(struct ksrv_conn *conn);
 };
 
 /* A callback returns this to ask for an orderly close: it is not an error. */

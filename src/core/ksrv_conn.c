@@ -359,7 +359,8 @@ static struct ksrv_conn *ksrv_conn_alloc(struct ksrv_service *svc,
 	INIT_LIST_HEAD(&conn->node);
 	INIT_WORK(&conn->work, ksrv_conn_work);
 	INIT_WORK(&conn->free_work, ksrv_conn_free_work);
-	conn->last_active = jiffies;
+	conn->created = jiffies;
+	conn->last_active = conn->created;
 	conn->snd_una = READ_ONCE(tcp_sk(sock->sk)->snd_una);
 	conn->timeout = (unsigned long)ksrv_param_idle_timeout * HZ;
 	return conn;

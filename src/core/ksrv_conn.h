@@ -45,6 +45,7 @@ enum {
  * @client: its peer address's entry for max_client_connections, or NULL
  * @sock: the socket; released only when the last reference is gone
  * @node: entry in svc->conns, under svc->lock
+ * @created: jiffies when the connection was accepted (/proc/ksrv/conns)
  * @last_active: jiffies of the last byte received or sent
  * @timeout: idle time-out in jiffies
  * @deadline: jiffies by which the protocol's current phase must end, or 0
@@ -67,6 +68,7 @@ struct ksrv_conn {
 	struct ksrv_client *client;
 	struct socket *sock;
 	struct list_head node;
+	unsigned long created;
 	unsigned long last_active;
 	unsigned long timeout;
 	unsigned long deadline;

@@ -130,8 +130,12 @@ struct ksrv_service *ksrv_service_at(unsigned int i);
 void ksrv_reaper_start(void);
 void ksrv_reaper_stop(void);
 
-/* ksrv_drop.c */
 struct proc_dir_entry;
+
+/* ksrv_conntable.c */
+int ksrv_conntable_init(struct proc_dir_entry *dir);
+
+/* ksrv_drop.c */
 int ksrv_drop_init(struct proc_dir_entry *dir);
 
 /* ksrv_stats.c */

@@ -84,6 +84,9 @@ int ksrv_stats_init(void)
 	err = ksrv_stats_proto_files();
 	if (err)
 		goto err_remove_dir;
+	err = ksrv_conntable_init(ksrv_proc_dir);
+	if (err)
+		goto err_remove_dir;
 	err = ksrv_drop_init(ksrv_proc_dir);
 	if (err)
 		goto err_remove_dir;

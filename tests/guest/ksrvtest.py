@@ -561,6 +561,39 @@ def read_stats():
     return res
 
 
+CONNS_PATH = '/proc/ksrv/conns'
+CONNS_HEADER = ('proto port local peer state age_s idle_s bytes_in '
+                'bytes_out requests')
+
+
+def read_conns(chunk=65536):
+    """/proc/ksrv/conns read `chunk` bytes at a time: a list of
+    {column: value}; Fail on a malformed header or line."""
+    fd = os.open(CONNS_PATH, os.O_RDONLY)
+    try:
+        text = b''
+        while True:
+            b = os.read(fd, chunk)
+            if not b:
+                break
+            text += b
+    finally:
+        os.close(fd)
+    lines = text.decode().split('\n')
+    expect(lines[0] == CONNS_HEADER and lines[-1] == '',
+           'conns: header %r, last %r' % (lines[0], lines[-1]))
+    rows = []
+    for ln in lines[1:-1]:
+        f = dict(zip(CONNS_HEADER.split(), ln.split()))
+        expect(len(ln.split()) == 10 and f['age_s'].isdigit() and
+               f['idle_s'].isdigit() and f['bytes_in'].isdigit() and
+               f['bytes_out'].isdigit() and
+               (f['requests'].isdigit() or f['requests'] == '-'),
+               'conns: bad line %r' % ln)
+        rows.append(f)
+    return rows
+
+
 def stat(port, proto='echo'):
     s = read_stats().get((proto, port))
     expect(s is not None, 'no stats line for %s %d' % (proto, port))

@@ -92,7 +92,7 @@ static int http_respond(struct ksrv_http_conn *h, const char *buf)
 		return res;
 	if (res == KSRV_HTTP_NEED_MORE)
 		res = KSRV_HTTP_HEADERS_TOO_LARGE;
-	h->nreq++;
+	WRITE_ONCE(h->nreq, h->nreq + 1);	/* read by http_requests() */
 	h->peer_close = res == KSRV_HTTP_DONE && !req->keep_alive;
 	if (res != KSRV_HTTP_DONE) {
 		/* The rest of the stream cannot be trusted to be framed. */
@@ -297,6 +297,13 @@ static void http_release(struct ksrv_conn *conn)
 	http_shrink(h);
 }
 
+static unsigned long http_requests(struct ksrv_conn *conn)
+{
+	struct ksrv_http_conn *h = ksrv_conn_priv(conn);
+
+	return READ_ONCE(h->nreq);
+}
+
 static int http_start(void)
 {
 	int err = ksrv_http_cred_start();
@@ -317,6 +324,7 @@ static const struct ksrv_proto_ops http_ops = {
 	.data_ready = http_data_ready,
 	.timeout = http_timeout,
 	.release = http_release,
+	.requests = http_requests,
 };
 
 int ksrv_http_init(void)

@@ -17,7 +17,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..'))
 from ksrvtest import slack  # noqa: E402
 from ksrvtest import (FAKE, QUICK, Fail, Kmsg, Skip, Suite, expect,  # noqa
-                      stat, unload)
+                      close_all, connect, echo_once, open_many, read_conns,
+                      stat, unload, wait_for)
 import httptest as H  # noqa
 from httptest import PORT, Conn, req  # noqa
 
@@ -450,6 +451,85 @@ def t_thread_dispatch():
         unload(10, km)
 
 
+N_TABLE = 300               # echo connections for the paged reads
+
+
+def conntable(chunk=65536):
+    """/proc/ksrv/conns as {peer: fields}; each peer once."""
+    rows = {}
+    for f in read_conns(chunk):
+        expect(f['peer'] not in rows, 'conns: peer twice: %r' % f)
+        rows[f['peer']] = f
+    return rows
+
+
+def peer_of(s):
+    host, port = s.getsockname()[:2]
+    return ('[%s]:%d' if ':' in host else '%s:%d') % (host, port)
+
+
+def t_conntable():
+    """Echo over IPv4 and IPv6, HTTP keep-alive with 3 requests, then
+    N_TABLE more, read in pages and a byte at a time; closed ones go."""
+    e4 = connect(H.ECHO_PORT, 4, timeout=10)
+    e6 = connect(H.ECHO_PORT, 6, timeout=10)
+    c = Conn(timeout=10)
+    many = []
+    try:
+        echo_once(e4, b'x' * 100)
+        for _ in range(3):
+            c.send(req('/hello.txt'))
+            H.check_file_resp(c.read_response(), 'hello.txt')
+        want = {peer_of(e4): ('echo', H.ECHO_PORT, '127.0.0.1', 100, '-'),
+                peer_of(e6): ('echo', H.ECHO_PORT, '[::1]', 0, '-'),
+                peer_of(c.sock): ('http', PORT, '127.0.0.1',
+                               3 * len(req('/hello.txt')), '3')}
+        hello_out = [0]
+
+        def all_there():
+            rows = conntable()
+            for peer, (proto, port, host, nin, nreq) in want.items():
+                f = rows.get(peer)
+                if not f or f['bytes_in'] != str(nin) or \
+                        f['requests'] != nreq:
+                    return False
+                if proto == 'http':
+                    hello_out[0] = int(f['bytes_out'])
+                elif f['bytes_out'] != str(nin):
+                    return False    # the peer's ACK may lag a little
+            return True
+        expect(wait_for(all_there, slack(5)), 'conns: want %s, got %s' % (
+            want, {p: conntable().get(p) for p in want}))
+        rows = conntable()
+        for peer, (proto, port, host, _, _) in want.items():
+            f = rows[peer]
+            expect((f['proto'], f['port'], f['local'], f['state']) ==
+                   (proto, str(port), '%s:%d' % (host, port), 'ESTABLISHED'),
+                   'conns: %r' % f)
+        expect(hello_out[0] > 3 * len(H.file_bytes('hello.txt')),
+               'http bytes_out %d' % hello_out[0])
+        many, errs = open_many(H.ECHO_PORT, N_TABLE, timeout=slack(30))
+        expect(not errs, 'open_many: %s' % errs[:3])
+        expect(wait_for(lambda: len(conntable()) >= N_TABLE + 3, slack(10)),
+               'conns: %d lines for %d connections' %
+               (len(conntable()), N_TABLE + 3))
+        paged = conntable(4096)
+        small = conntable(1)
+        expect(set(paged) == set(small) and len(paged) >= N_TABLE + 3,
+               'paged reads: %d and %d connections' % (len(paged),
+                                                       len(small)))
+        gone = peer_of(e4)
+        e4.close()
+        expect(wait_for(lambda: gone not in conntable(), slack(5)),
+               'conns: closed connection %s still listed' % gone)
+    finally:
+        close_all(many)
+        for s in (e4, e6):
+            s.close()
+        c.close()
+    return '%d connections listed' % (N_TABLE + 3)
+
+
 def main():
     t = Suite('63-http-conn', 300, 200)
     try:
@@ -464,6 +544,7 @@ def main():
         t.not_ok('load http with the fixture', str(e))
         t.finish()
     t.ok('load http with the fixture')
+    t.run('/proc/ksrv/conns lists every connection', t_conntable)
     t.run('h11: keep-alive, 10 requests on one connection', t_h11_keepalive)
     t.run('h11: Connection: close honoured', t_h11_close)
     t.run('raw: Connection: close -> server closes', t_conn_close_raw)

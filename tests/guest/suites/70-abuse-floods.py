@@ -35,7 +35,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 from ksrvtest import TIME_SCALE, slack  # noqa: E402
 from ksrvtest import (QUICK, Fail, Kmsg, Skip, Suite, bad_log_lines,  # noqa
                       ensure_unloaded, echo_many, log, peer_closed,
-                      read_stats, expect, softnet_dropped, tcp_ext)
+                      read_conns, read_stats, expect, softnet_dropped,
+                      tcp_ext)
 import httptest as H  # noqa
 import abusetest as A  # noqa
 
@@ -425,12 +426,19 @@ def t_storm(t):
     pr = A.Probers([('echo', ECHO, 'fresh'), ('http', HTTP, 'fresh'),
                     ('echo', ECHO, 'kept')])
     sampler = OpenSampler()
+    tables, table_errs = [], []
     try:
         win.begin()
         ps = [A.Proc(_storm, i, STORM_CONNS) for i in range(STORM_PROCS)]
         end = time.monotonic() + STORM_LIMIT
         while time.monotonic() < end and any(p.p.is_alive() for p in ps):
             sampler.sample()
+            # The connection table, read in pages while connections come
+            # and go at full rate: well-formed every time.
+            try:
+                tables.append(len(read_conns(4096)))
+            except Fail as e:
+                table_errs.append(str(e))
             time.sleep(0.3)
         for p in ps:
             p.stop()
@@ -447,11 +455,15 @@ def t_storm(t):
         errs.update(r.get('errs', {}))
     n = sum(total.values())
     FIGURES['storm'] = (n, dt)
-    note = ('%d connections in %.1fs (%s), errors %s, max open %d' %
-            (n, dt, A.fmt_counts(total), dict(errs), sampler.max_open))
+    note = ('%d connections in %.1fs (%s), errors %s, max open %d; '
+            '/proc/ksrv/conns read %d times, up to %d lines' %
+            (n, dt, A.fmt_counts(total), dict(errs), sampler.max_open,
+             len(tables), max(tables, default=0)))
     probs = []
     if crashed:
         probs.append('storm process crashed: %s' % crashed[0])
+    if table_errs:
+        probs.append('/proc/ksrv/conns: %s' % table_errs[0])
     if n < STORM_PROCS * STORM_CONNS:
         probs.append('%d of %d connections done in %.0fs' %
                      (n, STORM_PROCS * STORM_CONNS, STORM_LIMIT))
