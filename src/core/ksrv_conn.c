@@ -544,6 +544,13 @@ static bool ksrv_conn_expired(struct ksrv_conn *conn, unsigned long now)
 	unsigned long deadline = READ_ONCE(conn->deadline);
 	u32 una;
 
+	/* A handler that is queued or running has not looked at what came
+	 * in yet: the wait is ksrv's, not the peer's (a new connection's
+	 * first round behind busy workers, a read on a slow file system).
+	 * Its time-outs are judged once it has run.
+	 */
+	if (test_bit(KSRV_CONN_SCHEDULED, &conn->flags))
+		return false;
 	if (deadline && time_after_eq(now, deadline))
 		return true;
 	/* A peer that acknowledges our data is reading it, however slowly,
