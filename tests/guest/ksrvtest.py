@@ -53,6 +53,8 @@ def slack(seconds):
     """An upper bound on a duration, scaled for slow or shared guests."""
     return seconds * TIME_SCALE * CPU_SHARE
 MODNAME = 'ksrv'
+# The echo port of the module's default services= parameter.
+DEFAULT_PORT = 12345
 STATS_PATH = '/proc/ksrv/stats'
 STATS_HEADER = 'proto port open total refused failed timed_out bytes_in bytes_out'
 STATS_COLS = STATS_HEADER.split()
@@ -462,6 +464,57 @@ def unload(limit=10.0, km=None):
     bad = bad_log_lines(km.read())
     expect(not bad, 'bad kernel log lines:\n' + '\n'.join(bad[:20]))
     return dt
+
+
+def ports_in(params):
+    """The ports a services= parameter names (the default port without
+    one)."""
+    ports = set()
+    for p in params:
+        if p.startswith('services='):
+            for m in re.finditer(r'(\d+)', p):
+                ports.add(int(m.group(1)) & 0xffffffff)
+    return ports or {DEFAULT_PORT}
+
+
+def check_bad(params, want_errno, token_re, keep_listening=()):
+    """insmod with params must fail with want_errno, log a "ksrv:" line
+    matching token_re and leave nothing behind (module, /proc/ksrv,
+    listener, socket); raises Fail listing every problem. Returns the
+    last log line as a note."""
+    base = tcp_inuse()
+    listen0 = listening_ports()
+    km = Kmsg()
+    ok, code, msg = insmod(*params)
+    probs = []
+    if ok:
+        probs.append('insmod succeeded')
+        ensure_unloaded()
+    elif code != want_errno:
+        probs.append('errno %s (%r), want %s' % (errname(code), msg,
+                                                 errname(want_errno)))
+    if loaded():
+        probs.append('module still loaded')
+        ensure_unloaded()
+    if os.path.exists('/proc/ksrv') and not FAKE:
+        probs.append('/proc/ksrv still exists')
+    newl = (listening_ports() - listen0) | \
+        (listening_ports() & ports_in(params) - set(keep_listening))
+    if newl:
+        probs.append('ports still listening: %s' % sorted(newl))
+    now = tcp_inuse()
+    if now != base:
+        probs.append('TCP inuse %d, before %d' % (now, base))
+    lines = km.read()
+    if not FAKE:
+        rx = re.compile(token_re)
+        hit = [ln for ln in lines if 'ksrv:' in ln and rx.search(ln)]
+        if not hit:
+            probs.append('no "ksrv:" log line matching /%s/; log was:\n%s' %
+                         (token_re, '\n'.join(lines[-8:]) or '(empty)'))
+    if probs:
+        raise Fail('; '.join(probs))
+    return lines[-1] if lines else None
 
 
 def modinfo_text():
