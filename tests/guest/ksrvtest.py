@@ -176,6 +176,17 @@ class Suite:
             self.not_ok(name, why)
         return bool(cond)
 
+    def need(self, name, fn, *args, **kw):
+        """fn's result; when it raises Skip or Fail, name is skipped or
+        not ok and the suite ends (what every later case depends on)."""
+        try:
+            return fn(*args, **kw)
+        except Skip as e:
+            self.skip(name, str(e))
+        except Fail as e:
+            self.not_ok(name, str(e))
+        self.finish()
+
     def run(self, name, fn, *args, **kw):
         """Run fn; ok if it returns, not ok on Fail/exception."""
         t0 = time.monotonic()

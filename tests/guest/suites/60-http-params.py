@@ -15,10 +15,10 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..'))
-from ksrvtest import (FAKE, Fail, Kmsg, Skip, Suite, check_bad,  # noqa
-                      connect, echo_once, ensure_unloaded, errname, expect,
-                      insmod, modinfo_text, port_listening, read_stats,
-                      tcp_inuse, unload, wait_for)
+from ksrvtest import (FAKE, Kmsg, Skip, check_bad, connect,  # noqa
+                      echo_once, ensure_unloaded, errname, expect, insmod,
+                      modinfo_text, port_listening, read_stats, tcp_inuse,
+                      unload, wait_for)
 import httptest as H  # noqa
 from httptest import PORT, ECHO_PORT, get  # noqa
 
@@ -276,17 +276,8 @@ def t_sysfs():
 
 
 def main():
-    t = Suite('60-http-params', 240, 180)
-    try:
-        H.require_http()
-    except Skip as e:
-        t.skip('http suite', str(e))
-        t.finish()
-    try:
-        H.fixture()
-    except Fail as e:
-        t.not_ok('build the fixture', str(e))
-        t.finish()
+    t = H.suite('60-http-params', 240, 180)
+    t.need('build the fixture', H.fixture)
     ensure_unloaded()
     t.run('http_root missing -> EINVAL, log names it', t_root_missing)
     t.run('http_root a regular file -> ENOTDIR', t_root_file)

@@ -16,8 +16,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..'))
 from ksrvtest import slack  # noqa: E402
-from ksrvtest import (FAKE, QUICK, Fail, Kmsg, Skip, Suite, expect,  # noqa
-                      stat, unload)
+from ksrvtest import (FAKE, QUICK, Fail, Kmsg, Skip, expect, stat,  # noqa
+                      unload)
 import httptest as H  # noqa
 from httptest import PORT, Conn, req  # noqa
 
@@ -451,19 +451,8 @@ def t_thread_dispatch():
 
 
 def main():
-    t = Suite('63-http-conn', 300, 200)
-    try:
-        H.require_http()
-    except Skip as e:
-        t.skip('http suite', str(e))
-        t.finish()
-    try:
-        H.fixture()
-        km = H.load_http()
-    except Fail as e:
-        t.not_ok('load http with the fixture', str(e))
-        t.finish()
-    t.ok('load http with the fixture')
+    t = H.suite('63-http-conn', 300, 200)
+    km = H.load_on_fixture(t)
     t.run('h11: keep-alive, 10 requests on one connection', t_h11_keepalive)
     t.run('h11: Connection: close honoured', t_h11_close)
     t.run('raw: Connection: close -> server closes', t_conn_close_raw)
