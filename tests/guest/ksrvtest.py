@@ -187,6 +187,20 @@ class Suite:
             self.not_ok(name, str(e))
         self.finish()
 
+    def verdict(self, name, probs, note):
+        """One result from a list of problems: ok with note as its
+        diagnostic, or not ok with note and every problem."""
+        if probs:
+            self.not_ok(name, note + '\n' + '; '.join(probs))
+        else:
+            self.ok(name, note)
+        return not probs
+
+    def log_clean(self, name, km):
+        """One result: the kernel log since km has no bad line."""
+        bad = bad_log_lines(km.read())
+        return self.check(not bad, name, '\n'.join(bad[:20]))
+
     def run(self, name, fn, *args, **kw):
         """Run fn; ok if it returns, not ok on Fail/exception."""
         t0 = time.monotonic()
@@ -712,19 +726,21 @@ def wait_inuse(baseline, timeout=10.0):
     return last[0]
 
 
-def listening_ports():
-    ports = set()
+def tcp_rows():
+    """The fields of every socket line of /proc/net/tcp and tcp6."""
     for path in ('/proc/net/tcp', '/proc/net/tcp6'):
         try:
             with open(path) as f:
                 next(f)
                 for l in f:
-                    f2 = l.split()
-                    if len(f2) > 3 and f2[3] == '0A':
-                        ports.add(int(f2[1].rsplit(':', 1)[1], 16))
+                    yield l.split()
         except (OSError, StopIteration):
             pass
-    return ports
+
+
+def listening_ports():
+    return {int(f2[1].rsplit(':', 1)[1], 16) for f2 in tcp_rows()
+            if len(f2) > 3 and f2[3] == '0A'}
 
 
 def port_listening(port):
@@ -785,6 +801,19 @@ def send_all(s, data, dl):
         s.settimeout(_left(dl))
         n = s.send(mv[:65536])
         mv = mv[n:]
+
+
+def rst_close(s):
+    """Close with RST (SO_LINGER 0) instead of FIN."""
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                     struct.pack('ii', 1, 0))
+    except OSError:
+        pass
+    try:
+        s.close()
+    except OSError:
+        pass
 
 
 def tcp_state(s):

@@ -12,7 +12,6 @@ import hashlib
 import os
 import random
 import socket
-import struct
 import sys
 import threading
 import time
@@ -23,21 +22,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 from ksrvtest import slack  # noqa: E402
 from ksrvtest import (FAKE, QUICK, Fail, Kmsg, bad_log_lines,  # noqa
                       deadline, ensure_unloaded, expect, read_stats, rmmod,
-                      tcp_inuse, unload, wait_for, wait_inuse)
+                      rst_close, tcp_inuse, unload, wait_for, wait_inuse)
 import httptest as H  # noqa
 from httptest import PORT, Conn, req  # noqa
 
 BIG = 'big.bin'
-
-
-def rst_close(s):
-    """Close with RST instead of FIN."""
-    try:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                     struct.pack('ii', 1, 0))
-    except OSError:
-        pass
-    s.close()
 
 
 def served_ok():
