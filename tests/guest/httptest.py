@@ -25,8 +25,8 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from ksrvtest import (FAKE, Fail, Skip, Suite, deadline, expect,  # noqa
-                      load, modinfo_text, port_listening, tcp_state,
-                      wait_for)
+                      load, modinfo_text, port_listening, recv_until_close,
+                      tcp_state, wait_for)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # Overridable for host-side development against a stand-in server.
@@ -451,22 +451,7 @@ def raw_exchange(data, timeout=5.0, port=PORT):
             s.sendall(data)
         except (BrokenPipeError, ConnectionResetError):
             pass
-        buf = bytearray()
-        dl = deadline(timeout)
-        while True:
-            t = dl - time.monotonic()
-            if t <= 0:
-                return bytes(buf), 'timeout'
-            s.settimeout(t)
-            try:
-                d = s.recv(65536)
-            except socket.timeout:
-                return bytes(buf), 'timeout'
-            except ConnectionResetError:
-                return bytes(buf), 'rst'
-            if not d:
-                return bytes(buf), 'eof'
-            buf += d
+        return recv_until_close(s, deadline(timeout))
 
 
 def first_status(data):

@@ -150,19 +150,19 @@ class Suite:
                                                       now - self.start))
         self.last = now
 
+    def _result(self, verdict, name, diag):
+        print(verdict + ' - ' + self._clean_name(name), flush=True)
+        self._took()
+        if diag:
+            log(diag)
+
     def ok(self, name, note=None):
         self.passed += 1
-        print('ok - ' + self._clean_name(name), flush=True)
-        self._took()
-        if note:
-            log(note)
+        self._result('ok', name, note)
 
     def not_ok(self, name, why=None):
         self.failed += 1
-        print('not ok - ' + self._clean_name(name), flush=True)
-        self._took()
-        if why:
-            log(why)
+        self._result('not ok', name, why)
 
     def skip(self, name, reason):
         self.skipped += 1
@@ -903,26 +903,7 @@ def echo_once(s, data, timeout=10.0):
 def echo_stream(s, data, timeout=60.0, chunk=65536):
     """Echo a large buffer: a writer thread sends while we read."""
     dl = deadline(timeout)
-    err = []
-
-    def writer():
-        try:
-            mv = memoryview(data)
-            while mv:
-                # The socket timeout is shared with the reader; use send
-                # with a short select-based wait instead of settimeout.
-                t = dl - time.monotonic()
-                if t <= 0:
-                    raise TimeoutError('writer deadline')
-                n = _send_some(s, mv[:chunk], t)
-                mv = mv[n:]
-        except Exception as e:
-            err.append(e)
-
-    th = threading.Thread(target=writer, daemon=True)
-    s.settimeout(None)
-    s.setblocking(False)
-    th.start()
+    wr = _Writer(s, data, dl, chunk)
     buf = bytearray()
     sel = selectors.DefaultSelector()
     sel.register(s, selectors.EVENT_READ)
@@ -933,7 +914,7 @@ def echo_stream(s, data, timeout=60.0, chunk=65536):
                 raise Fail('timeout: got %d of %d bytes' % (len(buf),
                                                             len(data)))
             if not sel.select(min(t, 1.0)):
-                if err:
+                if wr.err:
                     break
                 continue
             try:
@@ -945,10 +926,8 @@ def echo_stream(s, data, timeout=60.0, chunk=65536):
             buf += c
     finally:
         sel.close()
-        th.join(max(0.1, dl - time.monotonic()))
-        s.setblocking(True)
-    if err:
-        raise Fail('writer: %r' % err[0])
+        wr.wait()
+    wr.check()
     expect(bytes(buf) == data, 'stream mismatch: %s' % first_diff(data, buf))
 
 
@@ -958,24 +937,7 @@ def send_then_shutdown(s, data, timeout=30.0):
     Returns (received, 'eof'|'rst'|'timeout').
     """
     dl = deadline(timeout)
-    err = []
-
-    def writer():
-        try:
-            mv = memoryview(data)
-            while mv:
-                t = dl - time.monotonic()
-                if t <= 0:
-                    raise TimeoutError('writer deadline')
-                n = _send_some(s, mv[:65536], t)
-                mv = mv[n:]
-            s.shutdown(socket.SHUT_WR)
-        except Exception as e:
-            err.append(e)
-
-    s.setblocking(False)
-    th = threading.Thread(target=writer, daemon=True)
-    th.start()
+    wr = _Writer(s, data, dl, shut=True)
     buf = bytearray()
     how = 'timeout'
     sel = selectors.DefaultSelector()
@@ -997,11 +959,48 @@ def send_then_shutdown(s, data, timeout=30.0):
             buf += c
     finally:
         sel.close()
-        th.join(max(0.1, dl - time.monotonic()))
-        s.setblocking(True)
-    if err:
-        raise Fail('writer: %r' % err[0])
+        wr.wait()
+    wr.check()
     return bytes(buf), how
+
+
+class _Writer(threading.Thread):
+    """Sends data on s (made non-blocking) by deadline dl, then SHUT_WR
+    if shut, while the caller reads; check() raises Fail on its error."""
+
+    def __init__(self, s, data, dl, chunk=65536, shut=False):
+        super().__init__(daemon=True)
+        self.s, self.data, self.dl = s, data, dl
+        self.chunk, self.shut = chunk, shut
+        self.err = []
+        s.setblocking(False)
+        self.start()
+
+    def run(self):
+        try:
+            mv = memoryview(self.data)
+            while mv:
+                # The socket timeout is shared with the reader; use send
+                # with a short select-based wait instead of settimeout.
+                t = self.dl - time.monotonic()
+                if t <= 0:
+                    raise TimeoutError('writer deadline')
+                n = _send_some(self.s, mv[:self.chunk], t)
+                mv = mv[n:]
+            if self.shut:
+                self.s.shutdown(socket.SHUT_WR)
+        except Exception as e:
+            self.err.append(e)
+
+    def wait(self):
+        """Waits for the sending to end (by the deadline), and makes s
+        blocking again."""
+        self.join(max(0.1, self.dl - time.monotonic()))
+        self.s.setblocking(True)
+
+    def check(self):
+        if self.err:
+            raise Fail('writer: %r' % self.err[0])
 
 
 def _send_some(s, mv, timeout):

@@ -112,22 +112,23 @@ def t_h11_close():
         s.close()
 
 
-def t_conn_close_raw():
+def closes_after(data, what=''):
+    """The request data gets hello.txt with Connection: close, and then
+    the server closes; what prefixes the diagnostics."""
     with Conn() as c:
-        c.send(req('/hello.txt', headers=['Connection: close']))
+        c.send(data)
         r = c.read_response()
         H.check_file_resp(r, 'hello.txt')
-        expect(r.conn_close(), 'Connection: %r' % r.h('connection'))
-        expect(c.wait_close(3) in ('eof', 'rst'), 'not closed')
+        expect(r.conn_close(), what + 'Connection: %r' % r.h('connection'))
+        expect(c.wait_close(3) in ('eof', 'rst'), what + 'not closed')
+
+
+def t_conn_close_raw():
+    closes_after(req('/hello.txt', headers=['Connection: close']))
 
 
 def t_http10_default_close():
-    with Conn() as c:
-        c.send(b'GET /hello.txt HTTP/1.0\r\n\r\n')
-        r = c.read_response()
-        H.check_file_resp(r, 'hello.txt')
-        expect(r.conn_close(), 'HTTP/1.0 Connection: %r' % r.h('connection'))
-        expect(c.wait_close(3) in ('eof', 'rst'), 'HTTP/1.0 not closed')
+    closes_after(b'GET /hello.txt HTTP/1.0\r\n\r\n', 'HTTP/1.0 ')
 
 
 def t_http10_keepalive():
