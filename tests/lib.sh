@@ -114,6 +114,46 @@ expect_help() {
 	done
 }
 
+# userspace_test PREFIX: the start of a host test of the user-space tools:
+# U is their folder, `check` allows 30 s, TMP is a scratch dir (PREFIX).
+userspace_test() {
+	# shellcheck disable=SC2034 # for the caller
+	U=$ROOT/userspace
+	KSRV_CHECK_TIMEOUT=30
+	scratch_dir "$1"
+}
+
+# expect_result NAME SECONDS PATTERN CMD...: CMD, a load tool run with -m,
+# must exit 0 within SECONDS with a RESULT line matching "^RESULT PATTERN",
+# which is shown as a diagnostic; else all it printed is. Uses $TMP.
+expect_result() {
+	local name=$1 secs=$2 pat=$3
+	shift 3
+	if timeout "$secs" "$@" >"$TMP/out" 2>&1 &&
+	   grep -q "^RESULT $pat" "$TMP/out"; then
+		ok "$name"
+		sed -n 's/^RESULT /# host loopback: /p' "$TMP/out"
+	else
+		not_ok "$name"
+		diag <"$TMP/out"
+	fi
+}
+
+# start_announced LOG CMD...: starts CMD in the background with its output
+# in LOG and its pid in BG_PID (and PIDS), and waits up to 5 s for the
+# "listening" line a test server prints once it accepts connections.
+start_announced() {
+	local log=$1 _
+	shift
+	"$@" >"$log" 2>&1 &
+	BG_PID=$!
+	PIDS+=("$BG_PID")
+	for _ in $(seq 50); do
+		grep -q listening "$log" 2>/dev/null && break
+		sleep 0.1
+	done
+}
+
 # summary: the closing diagnostic line.
 summary() {
 	diag "$KSRV_TESTS tests, $KSRV_FAILS failed"

@@ -196,6 +196,18 @@ ssize_t send_nb(int fd, const void *buf, size_t len)
 	return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
 }
 
+ssize_t recv_nb(int fd, void *buf, size_t len)
+{
+	ssize_t n;
+
+	do {
+		n = recv(fd, buf, len, MSG_DONTWAIT);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return RECV_AGAIN;
+	return n;
+}
+
 unsigned int online_cpus(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);

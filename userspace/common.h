@@ -68,6 +68,13 @@ bool http_has_token(const char *v, size_t len, const char *tok);
  */
 ssize_t send_nb(int fd, const void *buf, size_t len);
 
+/*
+ * A non-blocking recv(), retried on EINTR: bytes read, 0 at EOF,
+ * RECV_AGAIN when nothing is there yet, -1 on an error (errno).
+ */
+#define RECV_AGAIN	(-2)
+ssize_t recv_nb(int fd, void *buf, size_t len);
+
 /* Number of online CPUs (at least 1). */
 unsigned int online_cpus(void);
 

@@ -11,7 +11,6 @@
  * closed.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,17 +75,13 @@ static void conn_service(struct srv_worker *w, struct srv_conn *sc)
 			goto fail;	/* all echoed after FIN: done */
 		if (budget-- == 0)
 			break;		/* level-triggered: we get called again */
-		n = recv(sc->fd, w->scratch, SCRATCH_SIZE, 0);
-		if (n > 0) {
-			if (!conn_echo(w, sc, n))
-				goto fail;
-		} else if (n == 0) {
-			c->rd_eof = true;
-		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		n = recv_nb(sc->fd, w->scratch, SCRATCH_SIZE);
+		if (n == RECV_AGAIN)
 			break;
-		} else if (errno != EINTR) {
+		if (n < 0 || (n > 0 && !conn_echo(w, sc, n)))
 			goto fail;
-		}
+		if (n == 0)
+			c->rd_eof = true;
 	}
 	if (srv_conn_want(w, sc, EPOLLIN))
 		return;

@@ -20,7 +20,6 @@
  * destroy the response it is still reading.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,14 +343,10 @@ static bool conn_linger(struct conn *c)
 		c->shut = true;
 		c->shut_at = now_ns();
 	}
-	for (;;) {
-		n = recv(c->s.fd, buf, sizeof(buf), 0);
-		if (n > 0)
-			continue;
-		if (n < 0 && errno == EINTR)
-			continue;
-		return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
-	}
+	do {
+		n = recv_nb(c->s.fd, buf, sizeof(buf));
+	} while (n > 0);
+	return n == RECV_AGAIN;
 }
 
 /* Drive one connection as far as it goes without blocking. */
@@ -361,7 +356,7 @@ static void conn_service(struct srv_worker *sw, struct srv_conn *sc)
 	struct conn *c = (struct conn *)sc;
 	int budget = READ_BUDGET, rc;
 	char *buf;
-	size_t room;
+	size_t room, len;
 	ssize_t n;
 
 	for (;;) {
@@ -386,28 +381,23 @@ static void conn_service(struct srv_worker *sw, struct srv_conn *sc)
 		/* A partial head is kept in c->in; append to it. */
 		buf = c->in ? c->in + c->in_len : sw->scratch;
 		room = c->in ? IN_CAP - c->in_len : SCRATCH_SIZE;
-		n = recv(sc->fd, buf, room, 0);
-		if (n > 0) {
-			size_t len = n;
-
-			if (c->in) {
-				c->in_len += n;
-				buf = c->in;
-				len = c->in_len;
-			}
-			if (!conn_process(w, c, buf, len))
-				goto fail;
-			/* A short read emptied the socket: skip the EAGAIN call. */
-			if ((size_t)n < room && !sc->pend_len && !c->paused &&
-			    !c->closing)
-				break;
-		} else if (n == 0) {
-			goto fail;	/* client closed; nothing is owed */
-		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		n = recv_nb(sc->fd, buf, room);
+		if (n == RECV_AGAIN)
 			break;
-		} else if (errno != EINTR) {
-			goto fail;
+		if (n <= 0)
+			goto fail;	/* at EOF the client is owed nothing */
+		len = n;
+		if (c->in) {
+			c->in_len += n;
+			buf = c->in;
+			len = c->in_len;
 		}
+		if (!conn_process(w, c, buf, len))
+			goto fail;
+		/* A short read emptied the socket: skip the EAGAIN call. */
+		if ((size_t)n < room && !sc->pend_len && !c->paused &&
+		    !c->closing)
+			break;
 	}
 	if (srv_conn_want(sw, sc, EPOLLIN))
 		return;

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Shared helpers for the adversarial suites (tests/guest/suites/7x-abuse-*).
 
-Every abuse case has the same shape:
+Every abuse case has the same shape (case() runs it for an attack that is
+one function, case_end() does the checks that end any attack):
 
     base = baseline(services)         # memory/socket baseline, ksrv loaded
     pr = Probers([...])               # normal clients, in their own processes
@@ -28,7 +29,6 @@ import os
 import random
 import signal
 import socket
-import struct
 import sys
 import time
 import traceback
@@ -36,9 +36,10 @@ import traceback
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from ksrvtest import (FAKE, QUICK, Fail, connect, deadline, echo_once,  # noqa
-                      delete_module, expect, in_thread, log, meminfo,
-                      read_stats, tcp_inuse, wait_for)
+from ksrvtest import (FAKE, QUICK, Fail, Kmsg, Suite,  # noqa
+                      bad_log_lines, connect, deadline, delete_module,
+                      echo_once, ensure_unloaded, expect, in_thread, log,
+                      meminfo, read_stats, tcp_inuse, tcp_rows, wait_for)
 import httptest as H  # noqa
 
 MP = multiprocessing.get_context('fork')
@@ -89,19 +90,6 @@ def _kasan_quarantine_kb():
 KASAN_QUARANTINE_KB = _kasan_quarantine_kb()
 SLAB_TOL_KB += KASAN_QUARANTINE_KB
 MEM_TOL_KB += KASAN_QUARANTINE_KB
-
-
-def rst_close(s):
-    """Close with RST (SO_LINGER 0) instead of FIN."""
-    try:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                     struct.pack('ii', 1, 0))
-    except OSError:
-        pass
-    try:
-        s.close()
-    except OSError:
-        pass
 
 
 # --------------------------------------------------------------------------
@@ -217,20 +205,13 @@ def tcp_sockets():
     gives up on those after minutes (tcp_orphan_retries), whatever the
     server does."""
     owned, orphans = 0, collections.Counter()
-    for path in ('/proc/net/tcp', '/proc/net/tcp6'):
-        try:
-            with open(path) as f:
-                next(f)
-                for ln in f:
-                    p = ln.split()
-                    if len(p) < 10 or p[3] == '06':     # TIME_WAIT
-                        continue
-                    if p[9] != '0':
-                        owned += 1
-                    else:
-                        orphans[TCP_STATES.get(p[3], p[3])] += 1
-        except (OSError, StopIteration):
-            pass
+    for p in tcp_rows():
+        if len(p) < 10 or p[3] == '06':     # TIME_WAIT
+            continue
+        if p[9] != '0':
+            owned += 1
+        else:
+            orphans[TCP_STATES.get(p[3], p[3])] += 1
     return owned, orphans
 
 
@@ -380,6 +361,124 @@ class Peak:
         a, s = m.get('MemAvailable', 0), m.get('Slab', 0)
         self.avail = a if self.avail is None else min(self.avail, a)
         self.slab = s if self.slab is None else max(self.slab, s)
+
+
+def stats_sum(services, col):
+    """Column col of /proc/ksrv/stats summed over the (proto, port)
+    services."""
+    st = read_stats()
+    return sum(st[k][col] for k in services if k in st)
+
+
+# --------------------------------------------------------------------------
+# Suites and cases
+# --------------------------------------------------------------------------
+
+def suite(name, limit, quick_limit, what, nofile_n=None, prepare=None):
+    """The start of an abuse suite: its Suite (children killed on its
+    cleanup, ksrv unloaded), HTTP and the fixture required (the suite
+    ends skipped as `what`, or not ok), prepare(suite) if given (what the
+    suite adds to the fixture, before any baseline), RLIMIT_NOFILE raised
+    to nofile_n, and the memory baseline before insmod. Returns (suite,
+    baseline)."""
+    t = Suite(name, limit, quick_limit)
+    install(t)
+    ensure_unloaded()
+    t.need(what, H.require_http)
+    t.need('build the fixture', H.fixture)
+    if prepare:
+        prepare(t)
+    if nofile_n:
+        nofile(nofile_n)
+    settle(0)
+    return t, Snap()
+
+
+def finish(t, figures, km=None):
+    """The end of an abuse suite: the kernel log since km (the first
+    insmod) checked, the figures logged."""
+    if km is not None:
+        t.log_clean('kernel log clean over the whole suite', km)
+    log('figures: %s' % figures)
+    t.finish()
+
+
+def case_end(t, name, km, base, services, pr, win):
+    """The checks every attack ends with: the probers pr were served
+    during win, the services closed every connection, sockets and memory
+    are back to base, and the kernel log since km is clean."""
+    pr.check(t, name, win)
+    after, probs = quiesce(services, base.inuse)
+    check_memory(t, name, base, after, probs)
+    t.log_clean(name + ': kernel log clean', km)
+
+
+def case(t, name, attack, probes, services, ran=None):
+    """An attack case: attack() (it returns a note or raises Fail) runs
+    while probes are served; its result is named ran (default name),
+    then the checks of case_end()."""
+    km = Kmsg()
+    base = baseline(services)
+    win = Window()
+    pr = Probers(probes)
+    try:
+        win.begin()
+        try:
+            t.ok(ran or name, attack())
+        except Fail as e:
+            t.not_ok(ran or name, str(e))
+        win.end()
+    finally:
+        win.end()
+        pr.stop()
+    case_end(t, name, km, base, services, pr, win)
+
+
+def rmmod_midway(services, limit, pause):
+    """rmmod after `pause` seconds of an attack: the services' open
+    connections just before it (-1 when unknown) and rmmod_watched()'s
+    (ok, msg, seconds, diagnostics)."""
+    time.sleep(pause)
+    try:
+        op = stats_sum(services, 'open')
+    except Exception:
+        op = -1
+    return op, rmmod_watched(limit)
+
+
+def rmmod_problems(ok, msg, dt, diag, limit):
+    """What rmmod_watched()'s (ok, msg, dt, diag) says went wrong with an
+    rmmod that had to finish within limit seconds; ksrv is unloaded
+    afterwards in any case."""
+    probs = []
+    if not ok:
+        probs.append('rmmod failed: %s' % msg)
+        ensure_unloaded()
+    elif dt > limit:
+        probs.append('rmmod took %.1fs' % dt)
+    if diag:
+        probs.append('\n'.join(diag))
+    return probs
+
+
+def crashes(results, who='client'):
+    """A problem for each child result that is an error."""
+    return ['%s crashed: %s' % (who, r['error']) for r in results
+            if 'error' in r]
+
+
+def log_problems(km):
+    """The bad kernel log lines since km, as a problem (or none)."""
+    bad = bad_log_lines(km.read())
+    return ['kernel log:\n' + '\n'.join(bad[:20])] if bad else []
+
+
+def back_to_baseline(t, name, base0):
+    """After the last rmmod: sockets and memory back to base0, the
+    baseline before the first insmod."""
+    ensure_unloaded()
+    after, probs = quiesce((), base0.inuse)
+    check_memory(t, name, base0, after, probs)
 
 
 # --------------------------------------------------------------------------

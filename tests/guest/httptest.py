@@ -24,8 +24,9 @@ import urllib.parse
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from ksrvtest import (FAKE, Fail, Skip, deadline, expect, load,  # noqa
-                      modinfo_text, port_listening, tcp_state, wait_for)
+from ksrvtest import (FAKE, Fail, Skip, Suite, deadline, expect,  # noqa
+                      load, modinfo_text, port_listening, recv_until_close,
+                      tcp_state, wait_for)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # Overridable for host-side development against a stand-in server.
@@ -78,6 +79,14 @@ def require_http():
         raise Skip('module has no HTTP plug-in (no http_root parameter)')
 
 
+def suite(name, limit, quick_limit):
+    """The Suite of an HTTP suite; it ends at once, skipped, when the
+    module has no HTTP plug-in."""
+    t = Suite(name, limit, quick_limit)
+    t.need('http suite', require_http)
+    return t
+
+
 def fixture(force=False):
     """Build (or reuse) the document-root fixture; returns ROOT."""
     cmd = [os.path.join(HERE, 'www-fixture.sh')]
@@ -98,6 +107,18 @@ def load_http(*params, port=PORT, services=None, root=None):
     km = load(*args)
     expect(wait_for(lambda: port_listening(port), 5.0),
            'port %d not listening after insmod' % port)
+    return km
+
+
+def load_on_fixture(t):
+    """Build the fixture and load http on it: one result of suite t,
+    which ends if that fails. Returns the load's Kmsg."""
+    def build_and_load():
+        fixture()
+        return load_http()
+    name = 'load http with the fixture'
+    km = t.need(name, build_and_load)
+    t.ok(name)
     return km
 
 
@@ -430,22 +451,7 @@ def raw_exchange(data, timeout=5.0, port=PORT):
             s.sendall(data)
         except (BrokenPipeError, ConnectionResetError):
             pass
-        buf = bytearray()
-        dl = deadline(timeout)
-        while True:
-            t = dl - time.monotonic()
-            if t <= 0:
-                return bytes(buf), 'timeout'
-            s.settimeout(t)
-            try:
-                d = s.recv(65536)
-            except socket.timeout:
-                return bytes(buf), 'timeout'
-            except ConnectionResetError:
-                return bytes(buf), 'rst'
-            if not d:
-                return bytes(buf), 'eof'
-            buf += d
+        return recv_until_close(s, deadline(timeout))
 
 
 def first_status(data):

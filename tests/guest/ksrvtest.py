@@ -53,6 +53,8 @@ def slack(seconds):
     """An upper bound on a duration, scaled for slow or shared guests."""
     return seconds * TIME_SCALE * CPU_SHARE
 MODNAME = 'ksrv'
+# The echo port of the module's default services= parameter.
+DEFAULT_PORT = 12345
 STATS_PATH = '/proc/ksrv/stats'
 STATS_HEADER = 'proto port open total refused failed timed_out bytes_in bytes_out'
 STATS_COLS = STATS_HEADER.split()
@@ -148,19 +150,19 @@ class Suite:
                                                       now - self.start))
         self.last = now
 
+    def _result(self, verdict, name, diag):
+        print(verdict + ' - ' + self._clean_name(name), flush=True)
+        self._took()
+        if diag:
+            log(diag)
+
     def ok(self, name, note=None):
         self.passed += 1
-        print('ok - ' + self._clean_name(name), flush=True)
-        self._took()
-        if note:
-            log(note)
+        self._result('ok', name, note)
 
     def not_ok(self, name, why=None):
         self.failed += 1
-        print('not ok - ' + self._clean_name(name), flush=True)
-        self._took()
-        if why:
-            log(why)
+        self._result('not ok', name, why)
 
     def skip(self, name, reason):
         self.skipped += 1
@@ -173,6 +175,31 @@ class Suite:
         else:
             self.not_ok(name, why)
         return bool(cond)
+
+    def need(self, name, fn, *args, **kw):
+        """fn's result; when it raises Skip or Fail, name is skipped or
+        not ok and the suite ends (what every later case depends on)."""
+        try:
+            return fn(*args, **kw)
+        except Skip as e:
+            self.skip(name, str(e))
+        except Fail as e:
+            self.not_ok(name, str(e))
+        self.finish()
+
+    def verdict(self, name, probs, note):
+        """One result from a list of problems: ok with note as its
+        diagnostic, or not ok with note and every problem."""
+        if probs:
+            self.not_ok(name, note + '\n' + '; '.join(probs))
+        else:
+            self.ok(name, note)
+        return not probs
+
+    def log_clean(self, name, km):
+        """One result: the kernel log since km has no bad line."""
+        bad = bad_log_lines(km.read())
+        return self.check(not bad, name, '\n'.join(bad[:20]))
 
     def run(self, name, fn, *args, **kw):
         """Run fn; ok if it returns, not ok on Fail/exception."""
@@ -464,6 +491,57 @@ def unload(limit=10.0, km=None):
     return dt
 
 
+def ports_in(params):
+    """The ports a services= parameter names (the default port without
+    one)."""
+    ports = set()
+    for p in params:
+        if p.startswith('services='):
+            for m in re.finditer(r'(\d+)', p):
+                ports.add(int(m.group(1)) & 0xffffffff)
+    return ports or {DEFAULT_PORT}
+
+
+def check_bad(params, want_errno, token_re, keep_listening=()):
+    """insmod with params must fail with want_errno, log a "ksrv:" line
+    matching token_re and leave nothing behind (module, /proc/ksrv,
+    listener, socket); raises Fail listing every problem. Returns the
+    last log line as a note."""
+    base = tcp_inuse()
+    listen0 = listening_ports()
+    km = Kmsg()
+    ok, code, msg = insmod(*params)
+    probs = []
+    if ok:
+        probs.append('insmod succeeded')
+        ensure_unloaded()
+    elif code != want_errno:
+        probs.append('errno %s (%r), want %s' % (errname(code), msg,
+                                                 errname(want_errno)))
+    if loaded():
+        probs.append('module still loaded')
+        ensure_unloaded()
+    if os.path.exists('/proc/ksrv') and not FAKE:
+        probs.append('/proc/ksrv still exists')
+    newl = (listening_ports() - listen0) | \
+        (listening_ports() & ports_in(params) - set(keep_listening))
+    if newl:
+        probs.append('ports still listening: %s' % sorted(newl))
+    now = tcp_inuse()
+    if now != base:
+        probs.append('TCP inuse %d, before %d' % (now, base))
+    lines = km.read()
+    if not FAKE:
+        rx = re.compile(token_re)
+        hit = [ln for ln in lines if 'ksrv:' in ln and rx.search(ln)]
+        if not hit:
+            probs.append('no "ksrv:" log line matching /%s/; log was:\n%s' %
+                         (token_re, '\n'.join(lines[-8:]) or '(empty)'))
+    if probs:
+        raise Fail('; '.join(probs))
+    return lines[-1] if lines else None
+
+
 def modinfo_text():
     if FAKE or not KO:
         return ''
@@ -681,19 +759,21 @@ def wait_inuse(baseline, timeout=10.0):
     return last[0]
 
 
-def listening_ports():
-    ports = set()
+def tcp_rows():
+    """The fields of every socket line of /proc/net/tcp and tcp6."""
     for path in ('/proc/net/tcp', '/proc/net/tcp6'):
         try:
             with open(path) as f:
                 next(f)
                 for l in f:
-                    f2 = l.split()
-                    if len(f2) > 3 and f2[3] == '0A':
-                        ports.add(int(f2[1].rsplit(':', 1)[1], 16))
+                    yield l.split()
         except (OSError, StopIteration):
             pass
-    return ports
+
+
+def listening_ports():
+    return {int(f2[1].rsplit(':', 1)[1], 16) for f2 in tcp_rows()
+            if len(f2) > 3 and f2[3] == '0A'}
 
 
 def port_listening(port):
@@ -754,6 +834,19 @@ def send_all(s, data, dl):
         s.settimeout(_left(dl))
         n = s.send(mv[:65536])
         mv = mv[n:]
+
+
+def rst_close(s):
+    """Close with RST (SO_LINGER 0) instead of FIN."""
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                     struct.pack('ii', 1, 0))
+    except OSError:
+        pass
+    try:
+        s.close()
+    except OSError:
+        pass
 
 
 def tcp_state(s):
@@ -843,26 +936,7 @@ def echo_once(s, data, timeout=10.0):
 def echo_stream(s, data, timeout=60.0, chunk=65536):
     """Echo a large buffer: a writer thread sends while we read."""
     dl = deadline(timeout)
-    err = []
-
-    def writer():
-        try:
-            mv = memoryview(data)
-            while mv:
-                # The socket timeout is shared with the reader; use send
-                # with a short select-based wait instead of settimeout.
-                t = dl - time.monotonic()
-                if t <= 0:
-                    raise TimeoutError('writer deadline')
-                n = _send_some(s, mv[:chunk], t)
-                mv = mv[n:]
-        except Exception as e:
-            err.append(e)
-
-    th = threading.Thread(target=writer, daemon=True)
-    s.settimeout(None)
-    s.setblocking(False)
-    th.start()
+    wr = _Writer(s, data, dl, chunk)
     buf = bytearray()
     sel = selectors.DefaultSelector()
     sel.register(s, selectors.EVENT_READ)
@@ -873,7 +947,7 @@ def echo_stream(s, data, timeout=60.0, chunk=65536):
                 raise Fail('timeout: got %d of %d bytes' % (len(buf),
                                                             len(data)))
             if not sel.select(min(t, 1.0)):
-                if err:
+                if wr.err:
                     break
                 continue
             try:
@@ -885,10 +959,8 @@ def echo_stream(s, data, timeout=60.0, chunk=65536):
             buf += c
     finally:
         sel.close()
-        th.join(max(0.1, dl - time.monotonic()))
-        s.setblocking(True)
-    if err:
-        raise Fail('writer: %r' % err[0])
+        wr.wait()
+    wr.check()
     expect(bytes(buf) == data, 'stream mismatch: %s' % first_diff(data, buf))
 
 
@@ -898,24 +970,7 @@ def send_then_shutdown(s, data, timeout=30.0):
     Returns (received, 'eof'|'rst'|'timeout').
     """
     dl = deadline(timeout)
-    err = []
-
-    def writer():
-        try:
-            mv = memoryview(data)
-            while mv:
-                t = dl - time.monotonic()
-                if t <= 0:
-                    raise TimeoutError('writer deadline')
-                n = _send_some(s, mv[:65536], t)
-                mv = mv[n:]
-            s.shutdown(socket.SHUT_WR)
-        except Exception as e:
-            err.append(e)
-
-    s.setblocking(False)
-    th = threading.Thread(target=writer, daemon=True)
-    th.start()
+    wr = _Writer(s, data, dl, shut=True)
     buf = bytearray()
     how = 'timeout'
     sel = selectors.DefaultSelector()
@@ -937,11 +992,48 @@ def send_then_shutdown(s, data, timeout=30.0):
             buf += c
     finally:
         sel.close()
-        th.join(max(0.1, dl - time.monotonic()))
-        s.setblocking(True)
-    if err:
-        raise Fail('writer: %r' % err[0])
+        wr.wait()
+    wr.check()
     return bytes(buf), how
+
+
+class _Writer(threading.Thread):
+    """Sends data on s (made non-blocking) by deadline dl, then SHUT_WR
+    if shut, while the caller reads; check() raises Fail on its error."""
+
+    def __init__(self, s, data, dl, chunk=65536, shut=False):
+        super().__init__(daemon=True)
+        self.s, self.data, self.dl = s, data, dl
+        self.chunk, self.shut = chunk, shut
+        self.err = []
+        s.setblocking(False)
+        self.start()
+
+    def run(self):
+        try:
+            mv = memoryview(self.data)
+            while mv:
+                # The socket timeout is shared with the reader; use send
+                # with a short select-based wait instead of settimeout.
+                t = self.dl - time.monotonic()
+                if t <= 0:
+                    raise TimeoutError('writer deadline')
+                n = _send_some(self.s, mv[:self.chunk], t)
+                mv = mv[n:]
+            if self.shut:
+                self.s.shutdown(socket.SHUT_WR)
+        except Exception as e:
+            self.err.append(e)
+
+    def wait(self):
+        """Waits for the sending to end (by the deadline), and makes s
+        blocking again."""
+        self.join(max(0.1, self.dl - time.monotonic()))
+        self.s.setblocking(True)
+
+    def check(self):
+        if self.err:
+            raise Fail('writer: %r' % self.err[0])
 
 
 def _send_some(s, mv, timeout):

@@ -11,27 +11,18 @@
 
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-U=$ROOT/userspace
-HT=$U/htstress
 CHECK=$ROOT/tests/host/http_tools_check.py
 # shellcheck source=tests/lib.sh
 . "$ROOT/tests/lib.sh"
-KSRV_CHECK_TIMEOUT=30
-scratch_dir ksrv-http-tools
+userspace_test ksrv-http-tools
+HT=$U/htstress
 
 # load NAME PATTERN HTSTRESS-ARGS...: htstress -m must exit 0 and its
 # RESULT line match PATTERN; the RESULT line is shown as a diagnostic.
 load() {
 	local name=$1 pat=$2
 	shift 2
-	if timeout 40 "$HT" -q -m "$@" >"$TMP/out" 2>&1 &&
-	   grep -q "^RESULT $pat" "$TMP/out"; then
-		ok "$name"
-		sed -n 's/^RESULT /# host loopback: /p' "$TMP/out"
-	else
-		not_ok "$name"
-		diag <"$TMP/out"
-	fi
+	expect_result "$name" 40 "$pat" "$HT" -q -m "$@"
 }
 
 # expect_errors NAME PATTERN HTSTRESS-ARGS...: htstress must exit 1 and
@@ -129,15 +120,10 @@ expect_errors "htstress fails when nothing listens" 'connect 4 ' \
 # start_peer MODE: start http_tools_check.py badserver MODE on a free port;
 # sets PEER_PORT and PEER_PID.
 start_peer() {
-	local _
 	PEER_PORT=$(free_port)
-	"$PY" "$CHECK" badserver "$1" "$PEER_PORT" >"$TMP/peer-$1.log" 2>&1 &
-	PEER_PID=$!
-	PIDS+=("$PEER_PID")
-	for _ in $(seq 50); do
-		grep -q listening "$TMP/peer-$1.log" 2>/dev/null && break
-		sleep 0.1
-	done
+	start_announced "$TMP/peer-$1.log" \
+		"$PY" "$CHECK" badserver "$1" "$PEER_PORT"
+	PEER_PID=$BG_PID
 }
 
 stop_peer() {

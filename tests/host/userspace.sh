@@ -9,12 +9,10 @@
 
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-U=$ROOT/userspace
 CHECK=$ROOT/tests/host/echo_check.py
 # shellcheck source=tests/lib.sh
 . "$ROOT/tests/lib.sh"
-KSRV_CHECK_TIMEOUT=30
-scratch_dir ksrv-host-test
+userspace_test ksrv-host-test
 
 # start_server PORT ARGS...: sets SRV_PID.
 start_server() {
@@ -68,14 +66,8 @@ check "backpressure: non-reading client bounded; FIN flushes all" \
 check "IPv6 ::1 reaches the dual-stack listener" \
 	"$PY" "$CHECK" binary "$PORT" ::1
 
-if timeout 30 "$U/bench" -p "$PORT" -c 64 -n 20000 -s 512 -q -m >"$TMP/out" 2>&1 &&
-   grep -q '^RESULT conns=64 .* errors=0' "$TMP/out"; then
-	ok "bench -c 64 -n 20000: zero errors"
-	sed -n 's/^RESULT /# host loopback: /p' "$TMP/out"
-else
-	not_ok "bench -c 64 -n 20000: zero errors"
-	diag <"$TMP/out"
-fi
+expect_result "bench -c 64 -n 20000: zero errors" 30 'conns=64 .* errors=0' \
+	"$U/bench" -p "$PORT" -c 64 -n 20000 -s 512 -q -m
 check "bench 1 MiB messages, 4 conns, zero errors" \
 	"$U/bench" -p "$PORT" -c 4 -s 1048576 -n 24 -q
 check "bench over IPv6 ::1" "$U/bench" -a ::1 -p "$PORT" -c 4 -n 2000 -q
@@ -86,13 +78,9 @@ if [ "$(grep -vc '^#' "$TMP/sweep.dat" 2>/dev/null)" = 2 ] && [ -s "$TMP/sweep.d
 else
 	not_ok "sweep data file has one row per run"
 fi
-if timeout 30 "$U/echo-idle" -p "$PORT" -n 500 -d 1 -v -m >"$TMP/out" 2>&1 &&
-   grep -q 'RESULT requested=500 connected=500 .*verified=500' "$TMP/out"; then
-	ok "echo-idle: 500 idle connections held and verified"
-else
-	not_ok "echo-idle: 500 idle connections held and verified"
-	diag <"$TMP/out"
-fi
+expect_result "echo-idle: 500 idle connections held and verified" 30 \
+	'requested=500 connected=500 .*verified=500' \
+	"$U/echo-idle" -p "$PORT" -n 500 -d 1 -v -m
 
 if stop_server "$SRV"; then
 	ok "user-echo-server exits 0 on SIGTERM"
@@ -119,13 +107,8 @@ fi
 PORT3=$(free_port)
 # The corrupting server handles exactly one connection, so wait for its
 # "listening" line instead of probing the port.
-"$PY" "$CHECK" badserver "$PORT3" >"$TMP/bad.log" 2>&1 &
-BAD=$!
-PIDS+=("$BAD")
-for i in $(seq 50); do
-	grep -q listening "$TMP/bad.log" 2>/dev/null && break
-	sleep 0.1
-done
+start_announced "$TMP/bad.log" "$PY" "$CHECK" badserver "$PORT3"
+BAD=$BG_PID
 timeout 20 "$U/bench" -p "$PORT3" -c 1 -s 1000 -n 5 -m >"$TMP/out" 2>&1
 rc=$?
 if [ $rc -eq 1 ] && grep -q 'MISMATCH' "$TMP/out" &&
@@ -140,13 +123,8 @@ wait "$BAD" 2>/dev/null
 
 # ---- echo-idle must notice connections the server closes ---------------
 PORT4=$(free_port)
-"$PY" "$CHECK" closeall "$PORT4" >"$TMP/close.log" 2>&1 &
-CLOSER=$!
-PIDS+=("$CLOSER")
-for i in $(seq 50); do
-	grep -q listening "$TMP/close.log" 2>/dev/null && break
-	sleep 0.1
-done
+start_announced "$TMP/close.log" "$PY" "$CHECK" closeall "$PORT4"
+CLOSER=$BG_PID
 timeout 20 "$U/echo-idle" -p "$PORT4" -n 10 -d 10 -m >"$TMP/out" 2>&1
 rc=$?
 if [ $rc -eq 1 ] &&

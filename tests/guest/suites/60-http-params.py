@@ -15,46 +15,14 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..'))
-from ksrvtest import (FAKE, Fail, Kmsg, Skip, Suite, connect, echo_once,  # noqa
-                      ensure_unloaded, errname, expect, insmod,
-                      listening_ports, loaded, modinfo_text, read_stats,
-                      tcp_inuse, unload, wait_for, port_listening)
+from ksrvtest import (FAKE, Kmsg, Skip, check_bad, connect,  # noqa
+                      echo_once, ensure_unloaded, errname, expect, insmod,
+                      modinfo_text, port_listening, read_stats, tcp_inuse,
+                      unload, wait_for)
 import httptest as H  # noqa
 from httptest import PORT, ECHO_PORT, get  # noqa
 
 SERV = 'services=echo:%d,http:%d' % (ECHO_PORT, PORT)
-
-
-def check_bad(params, want_errno, token_re):
-    """insmod must fail with want_errno, log a ksrv: line, leave nothing."""
-    base = tcp_inuse()
-    listen0 = listening_ports()
-    km = Kmsg()
-    ok, code, msg = insmod(*params)
-    probs = []
-    if ok:
-        probs.append('insmod succeeded')
-        ensure_unloaded()
-    elif code != want_errno:
-        probs.append('errno %s (%r), want %s' % (errname(code), msg,
-                                                 errname(want_errno)))
-    if loaded():
-        probs.append('module still loaded')
-        ensure_unloaded()
-    if not FAKE and os.path.exists('/proc/ksrv'):
-        probs.append('/proc/ksrv still exists')
-    now_l = listening_ports()
-    if now_l - listen0 or PORT in now_l or ECHO_PORT in now_l:
-        probs.append('ports still listening: %s' % sorted(now_l - listen0))
-    if tcp_inuse() != base:
-        probs.append('TCP inuse %d, before %d' % (tcp_inuse(), base))
-    if not FAKE:
-        lines = km.read()
-        rx = re.compile(token_re)
-        if not [ln for ln in lines if 'ksrv:' in ln and rx.search(ln)]:
-            probs.append('no "ksrv:" log line matching /%s/; log:\n%s' %
-                         (token_re, '\n'.join(lines[-8:]) or '(empty)'))
-    expect(not probs, '; '.join(probs))
 
 
 def t_root_missing():
@@ -311,17 +279,8 @@ def t_sysfs():
 
 
 def main():
-    t = Suite('60-http-params', 240, 180)
-    try:
-        H.require_http()
-    except Skip as e:
-        t.skip('http suite', str(e))
-        t.finish()
-    try:
-        H.fixture()
-    except Fail as e:
-        t.not_ok('build the fixture', str(e))
-        t.finish()
+    t = H.suite('60-http-params', 240, 180)
+    t.need('build the fixture', H.fixture)
     ensure_unloaded()
     t.run('http_root missing -> EINVAL, log names it', t_root_missing)
     t.run('http_root a regular file -> ENOTDIR', t_root_file)

@@ -18,7 +18,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..'))
-from ksrvtest import QUICK, Fail, Skip, Suite, expect, slack, unload  # noqa
+from ksrvtest import QUICK, expect, slack, unload  # noqa
 import httptest as H  # noqa
 from httptest import PORT, Conn, get, req  # noqa
 
@@ -330,19 +330,8 @@ def t_ipv6():
 
 
 def main():
-    t = Suite('61-http-basic', 600, 300)
-    try:
-        H.require_http()
-    except Skip as e:
-        t.skip('http suite', str(e))
-        t.finish()
-    try:
-        H.fixture()
-        km = H.load_http()
-    except Fail as e:
-        t.not_ok('load http with the fixture', str(e))
-        t.finish()
-    t.ok('load http with the fixture')
+    t = H.suite('61-http-basic', 600, 300)
+    km = H.load_on_fixture(t)
     files, dirs = H.walk_served()
     if QUICK:
         files = [f for f in files if f not in ('big.bin',)]

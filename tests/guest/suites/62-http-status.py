@@ -16,7 +16,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..'))
-from ksrvtest import Fail, Skip, Suite, expect, unload  # noqa
+from ksrvtest import expect, unload  # noqa
 import httptest as H  # noqa
 from httptest import Conn, get, req  # noqa
 
@@ -474,19 +474,8 @@ def t_counts(before, tally0):
 
 
 def main():
-    t = Suite('62-http-status', 300, 200)
-    try:
-        H.require_http()
-    except Skip as e:
-        t.skip('http suite', str(e))
-        t.finish()
-    try:
-        H.fixture()
-        km = H.load_http()
-    except Fail as e:
-        t.not_ok('load http with the fixture', str(e))
-        t.finish()
-    t.ok('load http with the fixture')
+    t = H.suite('62-http-status', 300, 200)
+    km = H.load_on_fixture(t)
     before = H.read_status() if H.have_status() else None
     tally0 = H.tally_snapshot()
     for name, data, allowed in PARSE_ERRORS:

@@ -16,8 +16,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..'))
 from ksrvtest import slack  # noqa: E402
-from ksrvtest import (FAKE, QUICK, Fail, Kmsg, Skip, Suite, expect,  # noqa
-                      close_all, connect, echo_once, open_many, read_conns,
+from ksrvtest import (FAKE, QUICK, Fail, Kmsg, Skip, close_all,  # noqa
+                      connect, echo_once, expect, open_many, read_conns,
                       stat, unload, wait_for)
 import httptest as H  # noqa
 from httptest import PORT, Conn, req  # noqa
@@ -113,22 +113,23 @@ def t_h11_close():
         s.close()
 
 
-def t_conn_close_raw():
+def closes_after(data, what=''):
+    """The request data gets hello.txt with Connection: close, and then
+    the server closes; what prefixes the diagnostics."""
     with Conn() as c:
-        c.send(req('/hello.txt', headers=['Connection: close']))
+        c.send(data)
         r = c.read_response()
         H.check_file_resp(r, 'hello.txt')
-        expect(r.conn_close(), 'Connection: %r' % r.h('connection'))
-        expect(c.wait_close(3) in ('eof', 'rst'), 'not closed')
+        expect(r.conn_close(), what + 'Connection: %r' % r.h('connection'))
+        expect(c.wait_close(3) in ('eof', 'rst'), what + 'not closed')
+
+
+def t_conn_close_raw():
+    closes_after(req('/hello.txt', headers=['Connection: close']))
 
 
 def t_http10_default_close():
-    with Conn() as c:
-        c.send(b'GET /hello.txt HTTP/1.0\r\n\r\n')
-        r = c.read_response()
-        H.check_file_resp(r, 'hello.txt')
-        expect(r.conn_close(), 'HTTP/1.0 Connection: %r' % r.h('connection'))
-        expect(c.wait_close(3) in ('eof', 'rst'), 'HTTP/1.0 not closed')
+    closes_after(b'GET /hello.txt HTTP/1.0\r\n\r\n', 'HTTP/1.0 ')
 
 
 def t_http10_keepalive():
@@ -531,19 +532,8 @@ def t_conntable():
 
 
 def main():
-    t = Suite('63-http-conn', 300, 200)
-    try:
-        H.require_http()
-    except Skip as e:
-        t.skip('http suite', str(e))
-        t.finish()
-    try:
-        H.fixture()
-        km = H.load_http()
-    except Fail as e:
-        t.not_ok('load http with the fixture', str(e))
-        t.finish()
-    t.ok('load http with the fixture')
+    t = H.suite('63-http-conn', 300, 200)
+    km = H.load_on_fixture(t)
     t.run('/proc/ksrv/conns lists every connection', t_conntable)
     t.run('h11: keep-alive, 10 requests on one connection', t_h11_keepalive)
     t.run('h11: Connection: close honoured', t_h11_close)

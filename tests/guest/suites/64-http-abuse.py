@@ -12,7 +12,6 @@ import hashlib
 import os
 import random
 import socket
-import struct
 import sys
 import threading
 import time
@@ -21,23 +20,13 @@ from concurrent.futures import ThreadPoolExecutor
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..'))
 from ksrvtest import slack  # noqa: E402
-from ksrvtest import (FAKE, QUICK, Fail, Kmsg, Skip, Suite, deadline,  # noqa
-                      expect, read_stats, tcp_inuse, unload, wait_for,
-                      wait_inuse, rmmod, bad_log_lines, ensure_unloaded)
+from ksrvtest import (FAKE, QUICK, Fail, Kmsg, bad_log_lines,  # noqa
+                      deadline, ensure_unloaded, expect, read_stats, rmmod,
+                      rst_close, tcp_inuse, unload, wait_for, wait_inuse)
 import httptest as H  # noqa
 from httptest import PORT, Conn, req  # noqa
 
 BIG = 'big.bin'
-
-
-def rst_close(s):
-    """Close with RST instead of FIN."""
-    try:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                     struct.pack('ii', 1, 0))
-    except OSError:
-        pass
-    s.close()
 
 
 def served_ok():
@@ -460,23 +449,10 @@ def t_rmmod_many_idle():
 
 
 def main():
-    t = Suite('64-http-abuse', 420, 240)
-    try:
-        H.require_http()
-    except Skip as e:
-        t.skip('http suite', str(e))
-        t.finish()
-    try:
-        H.fixture()
-    except Fail as e:
-        t.not_ok('build the fixture', str(e))
-        t.finish()
+    t = H.suite('64-http-abuse', 420, 240)
+    t.need('build the fixture', H.fixture)
     t.run('garbage on many connections: 4xx or close, no hang', t_garbage)
-    try:
-        km = H.load_http()
-    except Fail as e:
-        t.not_ok('load http with the fixture', str(e))
-        t.finish()
+    km = t.need('load http with the fixture', H.load_http)
     t.run('clients vanish mid-request (FIN and RST)', t_vanish_mid_request)
     t.run('clients vanish mid-response (FIN and RST)', t_vanish_mid_response)
     t.run('slow reader does not block others', t_slow_reader)

@@ -25,7 +25,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..'))
-from ksrvtest import FAKE, Fail, Skip, Suite, expect, sh, unload  # noqa
+from ksrvtest import FAKE, Fail, expect, sh, unload  # noqa
 import httptest as H  # noqa
 from httptest import get  # noqa
 
@@ -241,14 +241,9 @@ def t_identity_log(km):
 
 
 def main():
-    t = Suite('66-http-perms', 240, 180)
+    t = H.suite('66-http-perms', 240, 180)
     if FAKE:
         t.skip('http perms', 'needs the module (permissions, mounts)')
-        t.finish()
-    try:
-        H.require_http()
-    except Skip as e:
-        t.skip('http suite', str(e))
         t.finish()
     if os.geteuid() != 0:
         t.skip('http perms', 'needs root in the guest')
@@ -259,12 +254,7 @@ def main():
     except (Fail, OSError) as e:
         t.not_ok('build the permission fixture', str(e))
         t.finish()
-    km = None
-    try:
-        km = load()
-    except Fail as e:
-        t.not_ok('insmod on the permission fixture', str(e))
-        t.finish()
+    km = t.need('insmod on the permission fixture', load)
     t.run('load logs the identity nobody/nogroup', t_identity_log, km)
     t.run('files: readable 200, unreadable 403 in every request form',
           t_files, False)
@@ -274,11 +264,7 @@ def main():
     t.run('symlink to an unreadable file: 403', t_symlink)
     t.run('proc and sysfs mounted in the root: 403', t_pseudo)
     t.run('rmmod after the fixture root', unload, 10, km)
-    try:
-        km = H.load_http(root='/')
-    except Fail as e:
-        t.not_ok('insmod with http_root=/', str(e))
-        t.finish()
+    km = t.need('insmod with http_root=/', H.load_http, root='/')
     t.run('http_root=/: /etc/shadow 403 uncached, /proc 403', t_root_fs,
           False)
     t.run('http_root=/: /etc/shadow 403 cached', t_root_fs, True)

@@ -19,7 +19,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..'))
-from ksrvtest import (FAKE, Fail, Skip, Suite, bad_log_lines,  # noqa
+from ksrvtest import (FAKE, Fail, bad_log_lines,  # noqa
                       connect, echo_once, ensure_unloaded, expect, in_thread,
                       read_stats, rmmod, slack, wait_closed, wait_for)
 import httptest as H  # noqa
@@ -174,32 +174,27 @@ def stop_fs():
         FS.stop()
 
 
-def main():
+def mount_fs(t):
     global FS
-    t = Suite('67-http-slowfs', 240, 120)
-    if FAKE:
-        t.skip('http slowfs', 'needs the module and FUSE')
-        t.finish()
-    try:
-        H.require_http()
-    except Skip as e:
-        t.skip('http slowfs', str(e))
-        t.finish()
     if not os.path.exists('/dev/fuse'):
         os.system('modprobe fuse 2>/dev/null')
-    ensure_unloaded()
     t.cleanups.append(stop_fs)
     try:
         FS = slowfs.SlowFS(MNT).start()
     except OSError as e:
-        t.not_ok('mount slowfs', str(e))
+        raise Fail(str(e))
+
+
+def main():
+    t = H.suite('67-http-slowfs', 240, 120)
+    if FAKE:
+        t.skip('http slowfs', 'needs the module and FUSE')
         t.finish()
-    try:
-        km = H.load_http('idle_timeout=%d' % IDLE, root=MNT, port=HTTP,
-                         services='echo:%d,http:%d' % (ECHO, HTTP))
-    except Fail as e:
-        t.not_ok('insmod with the root on slowfs', str(e))
-        t.finish()
+    ensure_unloaded()
+    t.need('mount slowfs', mount_fs, t)
+    km = t.need('insmod with the root on slowfs', H.load_http,
+                'idle_timeout=%d' % IDLE, root=MNT, port=HTTP,
+                services='echo:%d,http:%d' % (ECHO, HTTP))
     t.run('slowfs holds a read until released', t_slow_is_slow)
     t.run('while %d handlers wait on the file system: accepting, fast '
           'files, echo, stats and the reaper go on' % N_WAIT,

@@ -33,9 +33,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..'))
 from ksrvtest import TIME_SCALE, slack  # noqa: E402
-from ksrvtest import (QUICK, Fail, Kmsg, Skip, Suite, bad_log_lines,  # noqa
-                      ensure_unloaded, echo_many, log, peer_closed,
-                      read_conns, read_stats, expect, softnet_dropped,
+from ksrvtest import (QUICK, Fail, Kmsg, echo_many, expect, log,  # noqa
+                      peer_closed, read_conns, rst_close, softnet_dropped,
                       tcp_ext)
 import httptest as H  # noqa
 import abusetest as A  # noqa
@@ -67,8 +66,7 @@ def load():
 
 
 def stats_sum(col):
-    st = read_stats()
-    return sum(st[k][col] for k in SERVICES if k in st)
+    return A.stats_sum(SERVICES, col)
 
 
 # --------------------------------------------------------------------------
@@ -228,7 +226,7 @@ def _flood(stop, kind, port, n, fam, ready):
     stop.wait(120)
     for i, s in enumerate(socks):
         if i % 2:
-            A.rst_close(s)
+            rst_close(s)
         else:
             s.close()
     return res
@@ -325,15 +323,9 @@ def t_flood(t):
                  peak.avail >> 10, drops(drop0, ext0)))
         FIGURES['flood'] = (conn, served, refused,
                             max(r['dt_conn'] for r in res))
-        t.check(not probs, name + ': excess refused, admitted ones served',
-                note + ('\n' + '; '.join(probs) if probs else ''))
-        if not probs:
-            log(note)
-    pr.check(t, name, win)
-    after, probs = A.quiesce(SERVICES, base.inuse)
-    A.check_memory(t, name, base, after, probs)
-    bad = bad_log_lines(km.read())
-    t.check(not bad, name + ': kernel log clean', '\n'.join(bad[:20]))
+        t.verdict(name + ': excess refused, admitted ones served', probs,
+                  note)
+    A.case_end(t, name, km, base, SERVICES, pr, win)
     # Fresh clients right after the flood.
     t.run(name + ': new clients served right after', fresh_clients)
 
@@ -410,7 +402,7 @@ def _storm(stop, idx, max_conns):
             s.close()
             continue
         if mode.endswith('rst'):
-            A.rst_close(s)
+            rst_close(s)
         else:
             s.close()
         cnt[mode] += 1
@@ -469,14 +461,10 @@ def t_storm(t):
                      (n, STORM_PROCS * STORM_CONNS, STORM_LIMIT))
     if errs and sum(errs.values()) > n // 100:
         probs.append('more than 1% connect errors')
-    t.check(not probs, name + ': storm ran', note + '\n' + '; '.join(probs))
-    pr.check(t, name, win)
-    after, probs = A.quiesce(SERVICES, base.inuse)
+    t.verdict(name + ': storm ran', probs, note)
+    A.case_end(t, name, km, base, SERVICES, pr, win)
     acc = stats_sum('total') + stats_sum('refused') - acc0
     log('stats: %d accepted or refused during the storm' % acc)
-    A.check_memory(t, name, base, after, probs)
-    bad = bad_log_lines(km.read())
-    t.check(not bad, name + ': kernel log clean', '\n'.join(bad[:20]))
 
 
 # --------------------------------------------------------------------------
@@ -583,17 +571,8 @@ def t_rmmod_flood(t):
     hres = [p.result(40) for p in holders]
     sres = [p.result(20) for p in storms]
     FIGURES.setdefault('rmmod', []).append(dt)
-    probs = []
-    if not ok:
-        probs.append('rmmod failed: %s' % msg)
-        ensure_unloaded()
-    elif dt > RMMOD_LIMIT:
-        probs.append('rmmod took %.1fs' % dt)
-    if diag:
-        probs.append('\n'.join(diag))
-    for r in hres + sres:
-        if 'error' in r:
-            probs.append('client process crashed: %s' % r['error'])
+    probs = A.rmmod_problems(ok, msg, dt, diag, RMMOD_LIMIT)
+    probs += A.crashes(hres + sres, 'client process')
     for r in hres:
         if r.get('unclosed'):
             probs.append('%d held connections not closed 20s after rmmod, '
@@ -605,44 +584,21 @@ def t_rmmod_flood(t):
                                                    'unclosed')}
                             for r in hres],
                            [sum(r.get('count', {}).values()) for r in sres]))
-    bad = bad_log_lines(km.read())
-    if bad:
-        probs.append('kernel log:\n' + '\n'.join(bad[:20]))
-    t.check(not probs, name + ': rmmod < %.0fs, every client closed' %
-            RMMOD_LIMIT, note + ('\n' + '; '.join(probs) if probs else ''))
-    if not probs:
-        log(note)
+    probs += A.log_problems(km)
+    t.verdict(name + ': rmmod < %.0fs, every client closed' % RMMOD_LIMIT,
+              probs, note)
 
 
 def main():
-    t = Suite('70-abuse-floods', 175, 58)
-    A.install(t)
-    ensure_unloaded()
-    try:
-        H.require_http()
-        H.fixture()
-    except Skip as e:
-        t.skip('abuse floods', str(e))
-        t.finish()
-    except Fail as e:
-        t.not_ok('build the fixture', str(e))
-        t.finish()
-    A.nofile(2 * N_FLOOD + 4000)
-    A.settle(0)
-    base0 = A.Snap()
-    km = load()
+    t, base0 = A.suite('70-abuse-floods', 175, 58, 'abuse floods',
+                       2 * N_FLOOD + 4000)
+    km = t.need('insmod', load)
     t.run('fresh clients served (warm-up)', fresh_clients)
     t_flood(t)
     t_storm(t)
     t_rmmod_flood(t)
-    ensure_unloaded()
-    after, probs = A.quiesce((), base0.inuse)
-    A.check_memory(t, 'after rmmod', base0, after, probs)
-    bad = bad_log_lines(km.read())
-    t.check(not bad, 'kernel log clean over the whole suite',
-            '\n'.join(bad[:20]))
-    log('figures: %s' % FIGURES)
-    t.finish()
+    A.back_to_baseline(t, 'after rmmod', base0)
+    A.finish(t, FIGURES, km)
 
 
 main()

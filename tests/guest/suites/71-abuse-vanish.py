@@ -26,8 +26,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..'))
 from ksrvtest import slack  # noqa: E402
-from ksrvtest import (QUICK, Fail, Kmsg, Skip, Suite, bad_log_lines,  # noqa
-                      ensure_unloaded, expect, log, read_stats)
+from ksrvtest import QUICK, Fail, Kmsg, expect, rst_close  # noqa
 import httptest as H  # noqa
 import abusetest as A  # noqa
 
@@ -83,7 +82,7 @@ def _conn(port, fam, timeout=5.0):
 
 def _vanish(s, rnd, rst_share=0.5):
     if rnd.random() < rst_share:
-        A.rst_close(s)
+        rst_close(s)
         return 'rst'
     s.close()
     return 'fin'
@@ -197,7 +196,7 @@ def _echo_push(stop, idx, max_n):
         else:
             cnt['all sent'] += 1
         pushed += sent
-        A.rst_close(s)
+        rst_close(s)
         cnt['rst'] += 1
     cnt['bytes'] = pushed
     return dict(cnt)
@@ -252,7 +251,7 @@ def _slow_reader(stop, idx, max_n):
         res['after'] = end
         s.close()
     else:
-        A.rst_close(s)
+        rst_close(s)
     return res
 
 
@@ -268,27 +267,7 @@ ATTACKS = {
 # --------------------------------------------------------------------------
 
 def case(t, name, attack, probes):
-    """Generic: baseline, probers, attack() (returns note), checks."""
-    km = Kmsg()
-    base = A.baseline(SERVICES)
-    win = A.Window()
-    pr = A.Probers(probes)
-    try:
-        win.begin()
-        try:
-            note = attack()
-            t.ok(name + ': attack ran', note)
-        except Fail as e:
-            t.not_ok(name + ': attack ran', str(e))
-        win.end()
-    finally:
-        win.end()
-        pr.stop()
-    pr.check(t, name, win)
-    after, probs = A.quiesce(SERVICES, base.inuse)
-    A.check_memory(t, name, base, after, probs)
-    bad = bad_log_lines(km.read())
-    t.check(not bad, name + ': kernel log clean', '\n'.join(bad[:20]))
+    A.case(t, name, attack, probes, SERVICES, name + ': attack ran')
 
 
 FRESH = [('echo', ECHO, 'fresh'), ('http', HTTP, 'fresh')]
@@ -357,6 +336,13 @@ def _list_dir(make):
         # links to one file are the cheapest entries to make.
         os.link(one, os.path.join(d, 'entry-%04d-%s.txt' % (
             i, 'a&b <c>' if i % 10 == 0 else 'abcdefg')))
+
+
+def _list_prepare(t):
+    """Before any baseline: the directory's inodes are the fixture's, not
+    a leak."""
+    _list_dir(True)
+    t.cleanups.append(lambda: _list_dir(False))
 
 
 def _list_request(s):
@@ -431,66 +417,30 @@ def t_rmmod_middle(t, base0):
     for kind in ('mid-request', 'mid-response', 'echo-push'):
         fn, max_n = ATTACKS[kind]
         att.append(A.Proc(fn, 0, max_n * 10))
-    time.sleep(2 if QUICK else 5)
-    try:
-        st = read_stats()
-        op = sum(st[k]['open'] for k in SERVICES if k in st)
-    except Exception:
-        op = -1
-    ok, msg, dt, diag = A.rmmod_watched(RMMOD_LIMIT)
+    op, (ok, msg, dt, diag) = A.rmmod_midway(SERVICES, RMMOD_LIMIT,
+                                             2 if QUICK else 5)
     FIGURES['rmmod'] = dt
     for p in slow + att:
         p.stop()
     sres = [p.result(40) for p in slow]
     ares = [p.result(30) for p in att]
-    probs = []
-    if not ok:
-        probs.append('rmmod failed: %s' % msg)
-        ensure_unloaded()
-    elif dt > RMMOD_LIMIT:
-        probs.append('rmmod took %.1fs' % dt)
-    if diag:
-        probs.append('\n'.join(diag))
-    for r in sres + ares:
-        if 'error' in r:
-            probs.append('client crashed: %s' % r['error'])
+    probs = A.rmmod_problems(ok, msg, dt, diag, RMMOD_LIMIT)
+    probs += A.crashes(sres + ares)
     for i, r in enumerate(sres):
         if r.get('after') not in ('eof', 'rst') and r.get('end') is None:
             probs.append('slow reader %d: %s' % (i, r.get('after')))
-    bad = bad_log_lines(km.read())
-    if bad:
-        probs.append('kernel log:\n' + '\n'.join(bad[:20]))
+    probs += A.log_problems(km)
     note = ('%d open at rmmod, rmmod %.2fs; slow readers ended: %s' %
             (op, dt, [r.get('after', r.get('end')) for r in sres]))
-    t.check(not probs, name + ': rmmod < %.0fs, clients closed, log clean' %
-            RMMOD_LIMIT, note + ('\n' + '; '.join(probs) if probs else ''))
-    if not probs:
-        log(note)
-    ensure_unloaded()
-    after, probs = A.quiesce((), base0.inuse)
-    A.check_memory(t, name + ' (vs before insmod)', base0, after, probs)
+    t.verdict(name + ': rmmod < %.0fs, clients closed, log clean' %
+              RMMOD_LIMIT, probs, note)
+    A.back_to_baseline(t, name + ' (vs before insmod)', base0)
 
 
 def main():
-    t = Suite('71-abuse-vanish', 215, 85)
-    A.install(t)
-    ensure_unloaded()
-    try:
-        H.require_http()
-        H.fixture()
-    except Skip as e:
-        t.skip('abuse vanish', str(e))
-        t.finish()
-    except Fail as e:
-        t.not_ok('build the fixture', str(e))
-        t.finish()
-    # Before any baseline: its 4,000 inodes are the fixture's, not a leak.
-    _list_dir(True)
-    t.cleanups.append(lambda: _list_dir(False))
-    A.nofile(10000)
-    A.settle(0)
-    base0 = A.Snap()
-    km = load()
+    t, base0 = A.suite('71-abuse-vanish', 215, 85, 'abuse vanish', 10000,
+                       prepare=_list_prepare)
+    km = t.need('insmod', load)
     case(t, 'vanish mid-request', lambda: run_attack('mid-request'), FRESH)
     case(t, 'vanish mid-response', lambda: run_attack('mid-response'), FRESH)
     case(t, 'echo 1 MB then RST unread', run_echo_push, FRESH)
@@ -499,11 +449,7 @@ def main():
     case(t, 'slow readers of a %d-entry listing' % LIST_N,
          run_listing_readers, FRESH)
     t_rmmod_middle(t, base0)
-    bad = bad_log_lines(km.read())
-    t.check(not bad, 'kernel log clean over the whole suite',
-            '\n'.join(bad[:20]))
-    log('figures: %s' % FIGURES)
-    t.finish()
+    A.finish(t, FIGURES, km)
 
 
 main()

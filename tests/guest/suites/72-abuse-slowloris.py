@@ -25,8 +25,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..'))
 from ksrvtest import CPU_SHARE, TIME_SCALE, slack  # noqa: E402
-from ksrvtest import (QUICK, Fail, Kmsg, Skip, Suite, bad_log_lines,  # noqa
-                      ensure_unloaded, log, read_stats, unload)
+from ksrvtest import QUICK, Fail, Kmsg, log, read_stats, unload  # noqa
 import httptest as H  # noqa
 import abusetest as A  # noqa
 
@@ -172,15 +171,8 @@ def attack_case(t, name, mode_args, tag, check):
                  else 'only after the tool ended', A.fmt_counts(d)))
         probs = check(res, d, track)
         FIGURES[tag] = (res['max_connected'], res['closed'], d.get(408, 0))
-        t.check(not probs, name + ': ' + check.__doc__.strip(),
-                note + ('\n' + '; '.join(probs) if probs else ''))
-        if not probs:
-            log(note)
-    pr.check(t, name, win)
-    after, probs = A.quiesce(SERVICES, base.inuse)
-    A.check_memory(t, name, base, after, probs)
-    bad = bad_log_lines(km.read())
-    t.check(not bad, name + ': kernel log clean', '\n'.join(bad[:20]))
+        t.verdict(name + ': ' + check.__doc__.strip(), probs, note)
+    A.case_end(t, name, km, base, SERVICES, pr, win)
 
 
 def check_slowloris(res, d, track):
@@ -218,31 +210,14 @@ def check_slowread(res, d, track):
 
 
 def main():
-    t = Suite('72-abuse-slowloris', 175, 58)
-    A.install(t)
-    ensure_unloaded()
-    try:
-        H.require_http()
-        H.fixture()
-    except Skip as e:
-        t.skip('slowloris', str(e))
-        t.finish()
-    except Fail as e:
-        t.not_ok('build the fixture', str(e))
-        t.finish()
+    t, base0 = A.suite('72-abuse-slowloris', 175, 58, 'slowloris')
     if not shutil.which('slowhttptest'):
         t.not_ok('slowhttptest installed',
                  'apt-get install slowhttptest on the host')
         t.finish()
-    A.settle(0)
-    base0 = A.Snap()
-    try:
-        km = H.load_http('http_header_timeout=%d' % HEADER_TIMEOUT,
-                         services='echo:%d,http:%d' % (ECHO, HTTP),
-                         port=HTTP)
-    except Fail as e:
-        t.not_ok('insmod', str(e))
-        t.finish()
+    km = t.need('insmod', H.load_http,
+                'http_header_timeout=%d' % HEADER_TIMEOUT,
+                services='echo:%d,http:%d' % (ECHO, HTTP), port=HTTP)
     url = 'http://127.0.0.1:%d' % HTTP
     attack_case(t, 'slowloris -H %d connections' % CONNS,
                 ['-H', '-i', '1', '-x', '24', '-u', url + '/hello.txt'],
@@ -252,10 +227,8 @@ def main():
                  '-z', '32', '-u', url + '/big.bin'],
                 'slowread', check_slowread)
     t.run('rmmod', unload, 10, km)
-    after, probs = A.quiesce((), base0.inuse)
-    A.check_memory(t, 'after rmmod', base0, after, probs)
-    log('figures: %s' % FIGURES)
-    t.finish()
+    A.back_to_baseline(t, 'after rmmod', base0)
+    A.finish(t, FIGURES)
 
 
 main()

@@ -35,9 +35,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..'))
 from ksrvtest import slack  # noqa: E402
-from ksrvtest import (QUICK, Fail, Kmsg, Skip, Suite, bad_log_lines,  # noqa
-                      ensure_unloaded, echo_many, log, read_stats,
-                      send_then_shutdown, connect, first_diff)
+from ksrvtest import (QUICK, Fail, Kmsg, connect, echo_many,  # noqa
+                      first_diff, send_then_shutdown)
 import httptest as H  # noqa
 import abusetest as A  # noqa
 
@@ -522,108 +521,43 @@ def run_echo_random():
 # Cases
 # --------------------------------------------------------------------------
 
-def case(t, name, attack, probes):
-    km = Kmsg()
-    base = A.baseline(SERVICES)
-    win = A.Window()
-    pr = A.Probers(probes)
-    try:
-        win.begin()
-        try:
-            t.ok(name, attack())
-        except Fail as e:
-            t.not_ok(name, str(e))
-        win.end()
-    finally:
-        win.end()
-        pr.stop()
-    pr.check(t, name, win)
-    after, probs = A.quiesce(SERVICES, base.inuse)
-    A.check_memory(t, name, base, after, probs)
-    bad = bad_log_lines(km.read())
-    t.check(not bad, name + ': kernel log clean', '\n'.join(bad[:20]))
-
-
 def t_rmmod_traffic(t, base0):
     name = 'rmmod in the middle of mutated and echo traffic'
     km = Kmsg()
     ps = [A.Proc(_mutator, 9, 100000, 60), A.Proc(_echo_rand, 9, 100000, 60)]
-    time.sleep(2 if QUICK else 5)
-    try:
-        st = read_stats()
-        op = sum(st[k]['open'] for k in SERVICES if k in st)
-    except Exception:
-        op = -1
-    ok, msg, dt, diag = A.rmmod_watched(RMMOD_LIMIT)
+    op, (ok, msg, dt, diag) = A.rmmod_midway(SERVICES, RMMOD_LIMIT,
+                                             2 if QUICK else 5)
     FIGURES['rmmod'] = dt
     for p in ps:
         p.stop()
     mres, eres = [p.result(60) for p in ps]
-    probs = []
-    if not ok:
-        probs.append('rmmod failed: %s' % msg)
-        ensure_unloaded()
-    elif dt > RMMOD_LIMIT:
-        probs.append('rmmod took %.1fs' % dt)
-    if diag:
-        probs.append('\n'.join(diag))
-    for r in (mres, eres):
-        if 'error' in r:
-            probs.append('client crashed: %s' % r['error'])
+    probs = A.rmmod_problems(ok, msg, dt, diag, RMMOD_LIMIT)
+    probs += A.crashes((mres, eres))
     # Connections cut by rmmod may end mid-response; only hangs count.
     hangs = mres.get('count', {}).get('end hang', 0)
     if hangs:
         probs.append('%d mutator connections not closed after rmmod' % hangs)
-    bad = bad_log_lines(km.read())
-    if bad:
-        probs.append('kernel log:\n' + '\n'.join(bad[:20]))
+    probs += A.log_problems(km)
     note = ('%d open at rmmod, rmmod %.2fs; mutator %s requests, ends %s' %
             (op, dt, mres.get('started'),
              A.fmt_counts(mres.get('count', {}))))
-    t.check(not probs, name + ': rmmod < %.0fs, no hang, log clean' %
-            RMMOD_LIMIT, note + ('\n' + '; '.join(probs) if probs else ''))
-    if not probs:
-        log(note)
-    ensure_unloaded()
-    after, probs = A.quiesce((), base0.inuse)
-    A.check_memory(t, 'after rmmod (vs before insmod)', base0, after, probs)
+    t.verdict(name + ': rmmod < %.0fs, no hang, log clean' % RMMOD_LIMIT,
+              probs, note)
+    A.back_to_baseline(t, 'after rmmod (vs before insmod)', base0)
 
 
 FRESH = [('echo', ECHO, 'fresh'), ('http', HTTP, 'fresh')]
 
 
 def main():
-    t = Suite('73-abuse-mutate', 175, 58)
-    A.install(t)
-    ensure_unloaded()
-    try:
-        H.require_http()
-        H.fixture()
-    except Skip as e:
-        t.skip('mutate', str(e))
-        t.finish()
-    except Fail as e:
-        t.not_ok('build the fixture', str(e))
-        t.finish()
-    A.nofile(10000)
-    A.settle(0)
-    base0 = A.Snap()
-    try:
-        km = H.load_http('http_header_timeout=2', 'http_keepalive_timeout=2',
-                         'idle_timeout=4',
-                         services='echo:%d,http:%d' % (ECHO, HTTP),
-                         port=HTTP)
-    except Fail as e:
-        t.not_ok('insmod', str(e))
-        t.finish()
-    case(t, 'mutated HTTP requests', run_http_mutation, FRESH)
-    case(t, 'random binary echo', run_echo_random, FRESH)
+    t, base0 = A.suite('73-abuse-mutate', 175, 58, 'mutate', 10000)
+    km = t.need('insmod', H.load_http, 'http_header_timeout=2',
+                'http_keepalive_timeout=2', 'idle_timeout=4',
+                services='echo:%d,http:%d' % (ECHO, HTTP), port=HTTP)
+    A.case(t, 'mutated HTTP requests', run_http_mutation, FRESH, SERVICES)
+    A.case(t, 'random binary echo', run_echo_random, FRESH, SERVICES)
     t_rmmod_traffic(t, base0)
-    bad = bad_log_lines(km.read())
-    t.check(not bad, 'kernel log clean over the whole suite',
-            '\n'.join(bad[:20]))
-    log('figures: %s' % FIGURES)
-    t.finish()
+    A.finish(t, FIGURES, km)
 
 
 main()
