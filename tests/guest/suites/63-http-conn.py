@@ -456,17 +456,25 @@ N_TABLE = 300               # echo connections for the paged reads
 
 
 def conntable(chunk=65536):
-    """/proc/ksrv/conns as {peer: fields}; each peer once."""
+    """/proc/ksrv/conns as {(local, peer): fields}; each pair once.
+    The peer alone is no key: Linux gives two connections to different
+    ports the same ephemeral port."""
     rows = {}
     for f in read_conns(chunk):
-        expect(f['peer'] not in rows, 'conns: peer twice: %r' % f)
-        rows[f['peer']] = f
+        key = (f['local'], f['peer'])
+        expect(key not in rows, 'conns: listed twice: %r' % f)
+        rows[key] = f
     return rows
 
 
-def peer_of(s):
-    host, port = s.getsockname()[:2]
+def addr_str(a):
+    host, port = a[:2]
     return ('[%s]:%d' if ':' in host else '%s:%d') % (host, port)
+
+
+def key_of(s):
+    """A client socket's (local, peer) as the server's line shows them."""
+    return (addr_str(s.getpeername()), addr_str(s.getsockname()))
 
 
 def t_conntable():
@@ -481,16 +489,16 @@ def t_conntable():
         for _ in range(3):
             c.send(req('/hello.txt'))
             H.check_file_resp(c.read_response(), 'hello.txt')
-        want = {peer_of(e4): ('echo', H.ECHO_PORT, '127.0.0.1', 100, '-'),
-                peer_of(e6): ('echo', H.ECHO_PORT, '[::1]', 0, '-'),
-                peer_of(c.sock): ('http', PORT, '127.0.0.1',
+        want = {key_of(e4): ('echo', H.ECHO_PORT, '127.0.0.1', 100, '-'),
+                key_of(e6): ('echo', H.ECHO_PORT, '[::1]', 0, '-'),
+                key_of(c.sock): ('http', PORT, '127.0.0.1',
                                3 * len(req('/hello.txt')), '3')}
         hello_out = [0]
 
         def all_there():
             rows = conntable()
-            for peer, (proto, port, host, nin, nreq) in want.items():
-                f = rows.get(peer)
+            for key, (proto, port, host, nin, nreq) in want.items():
+                f = rows.get(key)
                 if not f or f['bytes_in'] != str(nin) or \
                         f['requests'] != nreq:
                     return False
@@ -502,8 +510,8 @@ def t_conntable():
         expect(wait_for(all_there, slack(5)), 'conns: want %s, got %s' % (
             want, {p: conntable().get(p) for p in want}))
         rows = conntable()
-        for peer, (proto, port, host, _, _) in want.items():
-            f = rows[peer]
+        for key, (proto, port, host, _, _) in want.items():
+            f = rows[key]
             expect((f['proto'], f['port'], f['local'], f['state']) ==
                    (proto, str(port), '%s:%d' % (host, port), 'ESTABLISHED'),
                    'conns: %r' % f)
@@ -519,10 +527,10 @@ def t_conntable():
         expect(set(paged) == set(small) and len(paged) >= N_TABLE + 3,
                'paged reads: %d and %d connections' % (len(paged),
                                                        len(small)))
-        gone = peer_of(e4)
+        gone = key_of(e4)
         e4.close()
         expect(wait_for(lambda: gone not in conntable(), slack(5)),
-               'conns: closed connection %s still listed' % gone)
+               'conns: closed connection %s still listed' % (gone,))
     finally:
         close_all(many)
         for s in (e4, e6):
