@@ -24,11 +24,12 @@
 #   KSRV_TIME_SCALE=N  how much longer time limits are on the debug kernel
 #                      (default 3)
 #   PARALLEL=1|0       1 (the default): two guests at a time, the lanes
-#                      taken from one queue, debug lanes first, one runner
-#                      from the start and one after lint and host tests;
-#                      every upper time bound in a guest is KSRV_CPU_SHARE
-#                      (2) times longer, workloads are unchanged. 0: one
-#                      lane after the other, after lint and host tests
+#                      taken from one queue, debug lanes first, two runners
+#                      from the start, lint and host tests beside them at
+#                      a lower priority (nice 10); every upper time bound
+#                      in a guest is KSRV_CPU_SHARE (2) times longer,
+#                      workloads are unchanged. 0: one lane after the
+#                      other, after lint and host tests
 #   KSRV_SUITES=...    only guest suites whose name contains one of these
 #   LINT=0             skip tests/lint.sh
 #   VERBOSE=1          copy guest consoles to stdout while they run
@@ -244,8 +245,10 @@ lane_collect() {
 }
 
 # With PARALLEL=1 two guests run at once: the lanes form one queue, the
-# debug lanes (the longest) first. A background runner takes lanes from it
-# from the start; the foreground joins in after lint and the host tests.
+# debug lanes (the longest) first, and two background runners take lanes
+# from it from the start. Lint and the host tests run beside them, niced:
+# a guest leaves part of its CPU idle (time-outs, slow clients), which
+# they take, and they delay the guests' work little where there is none.
 # Without PARALLEL=1 the lanes run one after the other after them.
 # built_lanes LANE...: those of the lanes whose module was built, in order.
 built_lanes() {
@@ -285,17 +288,20 @@ lane_runner() {
 	done
 }
 
-BG_PID=
+BG_PIDS=() NICE=()
 if [ "$PARALLEL" = 1 ]; then
-	step "guests $LANES: two at a time, the first in the background"
+	step "guests $LANES: two at a time, beside lint and the host tests"
 	lane_runner &
-	BG_PID=$!
+	BG_PIDS+=($!)
+	lane_runner &
+	BG_PIDS+=($!)
+	NICE=(nice -n 10)
 fi
 if [ "$LINT" != 0 ]; then
 	step "lint"
 	# The Debian kernels' W=1/sparse runs cover the code; the debug
 	# kernel adds nothing there.
-	KERNELS="$STOCK_KERNELS" tests/lint.sh >"$OUT/lint.txt" 2>&1
+	KERNELS="$STOCK_KERNELS" "${NICE[@]}" tests/lint.sh >"$OUT/lint.txt" 2>&1
 	collect "lint/" "$OUT/lint.txt"
 	grep -q '^not ok' "$OUT/lint.txt" && grep '^# ' "$OUT/lint.txt" | head -n 60
 fi
@@ -304,7 +310,7 @@ for t in tests/host/*.sh; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t" .sh)
 	step "host test $name"
-	timeout -k 10 600 "$t" >"$OUT/host-$name.txt" 2>&1
+	timeout -k 10 600 "${NICE[@]}" "$t" >"$OUT/host-$name.txt" 2>&1
 	rc=$?
 	collect "host/$name/" "$OUT/host-$name.txt"
 	if [ "$rc" != 0 ] && ! grep -q '^not ok' "$OUT/host-$name.txt"; then
@@ -314,9 +320,8 @@ for t in tests/host/*.sh; do
 done
 
 if [ "$PARALLEL" = 1 ]; then
-	step "guests: the foreground joins the queue"
-	lane_runner
-	wait "$BG_PID"
+	step "host tests done, waiting for the guests"
+	wait "${BG_PIDS[@]}"
 	step "guests done"
 	for s in $LANES; do
 		cat "$OUT/$s/lane.log"
