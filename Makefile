@@ -24,7 +24,8 @@ KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
 BUILD = build/$(KREL)
 TREE = $(BUILD)
 
-SOURCES = $(shell find Kbuild src include -name Kbuild -o -name '*.[ch]')
+# VERSION: Kbuild reads it into MODULE_VERSION.
+SOURCES = VERSION $(shell find Kbuild src include -name Kbuild -o -name '*.[ch]')
 
 .PHONY: all module tree userspace check check-fresh lint run bench bench-http unit fuzz debug-kernel clean
 

@@ -109,3 +109,4 @@ module_exit(ksrv_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("In-kernel TCP server: echo (RFC 862), chargen (RFC 864) and HTTP/1.1");
 MODULE_AUTHOR("ksrv developers");
+MODULE_VERSION(KSRV_VERSION);
