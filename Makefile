@@ -2,6 +2,11 @@
 #
 # ksrv: `make` builds ksrv.ko for KDIR and the user-space tools.
 #   make KDIR=/lib/modules/<release>/build   build for another kernel
+#   make install [INSTALL_MOD_PATH=dir]       the built ksrv.ko into
+#                                             dir/lib/modules/<release>/updates/,
+#                                             then depmod (KREL=<release>
+#                                             instead of KDIR)
+#   make uninstall [INSTALL_MOD_PATH=dir]     takes it out again
 #   make check [QUICK=1] [KERNELS="6.1 6.12"] the test suite, in QEMU guests: stock
 #                                             kernels and the debug kernel (not
 #                                             with QUICK=1 or DEBUG=0)
@@ -27,15 +32,40 @@ TREE = $(BUILD)
 # VERSION: Kbuild reads it into MODULE_VERSION.
 SOURCES = VERSION $(shell find Kbuild src include -name Kbuild -o -name '*.[ch]')
 
-.PHONY: all module tree userspace check check-fresh lint run bench bench-http unit fuzz debug-kernel clean
+.PHONY: all module tree userspace install uninstall check \
+	check-fresh lint run bench bench-http unit fuzz debug-kernel clean
 
 all: module userspace
 
+need-krel = @test -n "$(KREL)" || { echo "no kernel build tree at KDIR=$(KDIR)" >&2; exit 1; }
+
 module:
-	@test -n "$(KREL)" || { echo "no kernel build tree at KDIR=$(KDIR)" >&2; exit 1; }
+	$(need-krel)
 	@$(MAKE) --no-print-directory tree TREE=$(BUILD)
 	$(MAKE) -C $(KDIR) M=$(abspath $(BUILD)) modules
 	@ln -sf $(BUILD)/ksrv.ko ksrv.ko
+
+# Like the kernel's modules_install, install does not build: it installs
+# what `make module` left in build/<release>/, so that it works where the
+# tree is read-only (the test guests). KREL=<release> stands for the KDIR
+# of that release. updates/ comes before the kernel's own modules in
+# depmod's search order.
+MODDIR = $(INSTALL_MOD_PATH)/lib/modules/$(KREL)/updates
+DEPMOD = depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KREL)
+
+install:
+	$(need-krel)
+	@test -f $(BUILD)/ksrv.ko || { echo "$(BUILD)/ksrv.ko is not built:" \
+		"make module KDIR=<build tree of $(KREL)> first" >&2; exit 1; }
+	install -D -m 0644 $(BUILD)/ksrv.ko $(MODDIR)/ksrv.ko
+	$(DEPMOD)
+
+uninstall:
+	$(need-krel)
+	rm -f $(MODDIR)/ksrv.ko
+	@rmdir $(MODDIR) 2>/dev/null || true
+	@if [ -d $(INSTALL_MOD_PATH)/lib/modules/$(KREL) ]; then \
+		echo "$(DEPMOD)"; $(DEPMOD); fi
 
 userspace:
 	$(MAKE) -C userspace
