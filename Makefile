@@ -7,6 +7,8 @@
 #                                             then depmod (KREL=<release>
 #                                             instead of KDIR)
 #   make uninstall [INSTALL_MOD_PATH=dir]     takes it out again
+#   make dkms-source [DKMS_SOURCE_TREE=/usr/src] the sources DKMS builds from,
+#                                             in /usr/src/ksrv-<version>/
 #   make check [QUICK=1] [KERNELS="6.1 6.12"] the test suite, in QEMU guests: stock
 #                                             kernels and the debug kernel (not
 #                                             with QUICK=1 or DEBUG=0)
@@ -28,11 +30,13 @@ KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
 # removed, and so is a plain copy an older Makefile left there.
 BUILD = build/$(KREL)
 TREE = $(BUILD)
+# The one place the version is written; Kbuild and dkms.conf read it too.
+VERSION := $(shell cat VERSION)
 
 # VERSION: Kbuild reads it into MODULE_VERSION.
 SOURCES = VERSION $(shell find Kbuild src include -name Kbuild -o -name '*.[ch]')
 
-.PHONY: all module tree userspace install uninstall check \
+.PHONY: all module tree userspace install uninstall dkms-source check \
 	check-fresh lint run bench bench-http unit fuzz debug-kernel clean
 
 all: module userspace
@@ -66,6 +70,17 @@ uninstall:
 	@rmdir $(MODDIR) 2>/dev/null || true
 	@if [ -d $(INSTALL_MOD_PATH)/lib/modules/$(KREL) ]; then \
 		echo "$(DEPMOD)"; $(DEPMOD); fi
+
+# What dkms.conf builds with, copied to DKMS_SOURCE_TREE/ksrv-<version>/,
+# where `dkms add ksrv/<version>` looks for it.
+DKMS_SOURCE_TREE ?= /usr/src
+DKMS_SRC = $(DKMS_SOURCE_TREE)/ksrv-$(VERSION)
+
+dkms-source:
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	@echo "cp --parents Makefile dkms.conf VERSION Kbuild src include $(DKMS_SRC)/"
+	@cp --parents Makefile dkms.conf $(SOURCES) $(DKMS_SRC)/
 
 userspace:
 	$(MAKE) -C userspace
@@ -119,6 +134,7 @@ unit:
 fuzz:
 	@tests/fuzz/run.sh
 
+# A DKMS source tree has no userspace/.
 clean:
 	rm -rf build ksrv.ko
-	-$(MAKE) -C userspace clean
+	-[ ! -d userspace ] || $(MAKE) -C userspace clean

@@ -36,6 +36,9 @@ PKGS=(
 	clang libclang-rt-14-dev
 	# make check-fresh
 	mmdebstrap
+	# the install and DKMS test (tests/host/install.sh); it builds only
+	# in trees of its own: no module of this machine's kernels changes
+	dkms
 )
 # KSRV_DEPS_OMIT="pkg ...": leave these out (make check-fresh uses it to
 # prove that a missing package makes the fresh build fail).
