@@ -41,6 +41,17 @@ diag() {
 	fi
 }
 
+# expect_none NAME TEXT [LINES]: ok if TEXT (warnings, changed files, ...)
+# is empty, else not ok with its first LINES (40) lines as diagnostics.
+expect_none() {
+	if [ -z "$2" ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		printf '%s\n' "$2" | head -n "${3:-40}" | diag
+	fi
+}
+
 # check NAME CMD...: ok if CMD succeeds within KSRV_CHECK_TIMEOUT; its
 # output becomes diagnostics when it fails.
 check() {

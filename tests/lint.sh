@@ -17,6 +17,8 @@ set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 2
+# shellcheck source=tests/lib.sh
+. "$ROOT/tests/lib.sh"
 # shellcheck source=tests/vm/kernels.sh
 . "$ROOT/tests/vm/kernels.sh"
 
@@ -24,11 +26,6 @@ KERNELS=${KERNELS:-6.1 6.12}
 CACHE=${KSRV_CACHE:-$HOME/.cache/ksrv}
 CHECKPATCH=$CACHE/checkpatch/scripts/checkpatch.pl
 KERNELDOC=$CACHE/checkpatch/scripts/kernel-doc
-FAILS=0
-
-ok() { echo "ok - $*"; }
-not_ok() { echo "not ok - $*"; FAILS=$((FAILS + 1)); }
-diag() { sed 's/^/# /'; }
 
 lint_build() {
 	local series=$1 kver dir log ours
@@ -63,24 +60,9 @@ lint_build() {
 		grep -v '\[-W' || true)
 	modpost=$(grep -E 'WARNING: modpost' "$log" || true)
 
-	if [ -z "$gcc" ]; then
-		ok "$series/gcc W=1 warnings"
-	else
-		not_ok "$series/gcc W=1 warnings"
-		printf '%s\n' "$gcc" | head -n 40 | diag
-	fi
-	if [ -z "$sparse" ]; then
-		ok "$series/sparse warnings"
-	else
-		not_ok "$series/sparse warnings"
-		printf '%s\n' "$sparse" | head -n 40 | diag
-	fi
-	if [ -z "$modpost" ]; then
-		ok "$series/modpost warnings"
-	else
-		not_ok "$series/modpost warnings"
-		printf '%s\n' "$modpost" | head -n 20 | diag
-	fi
+	expect_none "$series/gcc W=1 warnings" "$gcc"
+	expect_none "$series/sparse warnings" "$sparse"
+	expect_none "$series/modpost warnings" "$modpost" 20
 }
 
 # checkpatch reads "LINUX_VERSION_CODE >= KERNEL_VERSION(...)" as a
@@ -103,16 +85,10 @@ drop_version_compare() {
 # Runs "$2 FILE" for every FILE after it and reports "ok - $1/FILE", or
 # "not ok" with the diagnostics when the command printed anything.
 lint_each() {
-	local label=$1 cmd=$2 f out
+	local label=$1 cmd=$2 f
 	shift 2
 	for f in "$@"; do
-		out=$("$cmd" "$f")
-		if [ -z "$out" ]; then
-			ok "$label/$f"
-		else
-			not_ok "$label/$f"
-			printf '%s\n' "$out" | head -n 40 | diag
-		fi
+		expect_none "$label/$f" "$("$cmd" "$f")"
 	done
 }
 
@@ -157,4 +133,4 @@ if have_tool kernel-doc "$KERNELDOC"; then
 	lint_each kernel-doc kerneldoc_one \
 		$(find src include -name '*.h' | LC_ALL=C sort)
 fi
-[ "$FAILS" = 0 ]
+[ "$KSRV_FAILS" = 0 ]

@@ -148,11 +148,6 @@ else
 	diag "run tests/deps.sh"
 fi
 
-changed=$(find /var/lib/dkms /lib/modules -newer "$TMP/stamp" 2>/dev/null)
-if [ -z "$changed" ]; then
-	ok "nothing changed below /var/lib/dkms and /lib/modules"
-else
-	not_ok "nothing changed below /var/lib/dkms and /lib/modules"
-	printf '%s\n' "$changed" | head -n 20 | diag
-fi
+expect_none "nothing changed below /var/lib/dkms and /lib/modules" \
+	"$(find /var/lib/dkms /lib/modules -newer "$TMP/stamp" 2>/dev/null)" 20
 finish
